@@ -1,0 +1,1 @@
+"""gwfc front end: source → diagnostics-carrying tree → AST → IR."""

@@ -1,0 +1,200 @@
+"""Lints from the commands gwfc can read (SPEC.md §11): `script` of script@v1 and `args` of
+container@v1.
+
+- GW323/GW324: a command reads `/inputs/X` or writes `/outputs/X` for an `X` the job does not
+  declare (X is the first path component: up to the next `/`, blank, quote or shell
+  metacharacter; lines whose first non-blank character is `#` are skipped).
+- GW325: the relative `inputs/X` (as in the docs' deployment example) where `/inputs/X` was
+  meant, for a declared `X`.
+- GW326 (info): a `$VAR` in a shell command that neither `env`, `defaults.env`, the script
+  itself nor the usual image environment defines.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from ..ast import Job, Value
+from ..diagnostics import Edit, Fix
+from ..scalarpos import locate
+from ..schema import quote_list, suggest
+from . import Context
+
+_IO_PATH = re.compile(r"(?<![\w./$-])/(inputs|outputs)/([^/\s'\"`;|&()<>]*)")
+_REL_PATH = re.compile(r"(?<![\w./$-])(inputs|outputs)/([A-Za-z0-9_-]+)")
+_NAME_OK = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]*\Z")
+_VAR = re.compile(r"(?<!\$)\$(?:\{([A-Za-z_][A-Za-z0-9_]*)[^}]*\}|([A-Za-z_][A-Za-z0-9_]*))")
+_ASSIGN = re.compile(
+    r"(?:^|[\s;&|(`{])(?:export\s+|local\s+|declare\s+(?:-\w+\s+)*|readonly\s+)?([A-Za-z_][A-Za-z0-9_]*)\+?="
+    r"|\bfor\s+([A-Za-z_][A-Za-z0-9_]*)\s+in\b"
+    r"|\bread\s+(?:-\w+\s+)*([A-Za-z_][A-Za-z0-9_ ]*)"
+    r"|\bexport\s+([A-Za-z_][A-Za-z0-9_]*)\s*(?:$|[;\n])",
+    re.M)
+SHELLS = ("bash", "sh", "/bin/bash", "/bin/sh", "/usr/bin/env bash", "zsh", "ash", "dash")
+
+#: Variables an image or the shell defines (not worth an info when read).
+WELL_KNOWN = frozenset("""
+HOME PATH PWD OLDPWD USER LOGNAME HOSTNAME SHELL TERM LANG LC_ALL LC_CTYPE TZ TMPDIR UID EUID
+PPID RANDOM SECONDS LINENO IFS OPTARG OPTIND REPLY PIPESTATUS FUNCNAME BASH BASH_VERSION
+BASH_SOURCE BASHPID HOSTTYPE OSTYPE MACHTYPE SHLVL PS1 PS2 PS4 COLUMNS LINES DEBIAN_FRONTEND
+PYTHONPATH PYTHONUNBUFFERED PYTHONHOME VIRTUAL_ENV CONDA_PREFIX CONDA_DEFAULT_ENV
+LD_LIBRARY_PATH LIBRARY_PATH CPATH CUDA_HOME CUDA_PATH CUDA_VERSION CUDA_VISIBLE_DEVICES
+NVIDIA_VISIBLE_DEVICES NVIDIA_DRIVER_CAPABILITIES NCCL_VERSION CUDNN_VERSION JAVA_HOME
+GOPATH GOROOT NODE_PATH NODE_ENV HF_HOME TRANSFORMERS_CACHE TORCH_HOME XDG_CACHE_HOME
+XDG_CONFIG_HOME XDG_DATA_HOME SSL_CERT_FILE REQUESTS_CA_BUNDLE HTTP_PROXY HTTPS_PROXY
+NO_PROXY http_proxy https_proxy no_proxy
+""".split())
+
+
+def check(ctx: Context) -> None:
+    """Run the command lints over every job with readable commands."""
+    defaults_env = set(ctx.wf.env)
+    for job in ctx.wf.jobs.values():
+        commands = list(command_values(job))
+        if not commands:
+            continue
+        io_paths(ctx, job, commands)
+        shell = [v for v, is_shell in commands if is_shell]
+        if shell:
+            variables(ctx, job, shell, defaults_env | set(job.env))
+
+
+def command_values(job: Job) -> Iterator[tuple[Value, bool]]:
+    """The command strings of a job, each with whether a shell interprets it."""
+    action = job.action
+    if action == "script@v1":
+        p = job.params.get("script")
+        if p is not None and p.value.is_str:
+            yield p.value, True
+    elif action == "container@v1":
+        p = job.params.get("args")
+        if p is None or p.items is None:
+            return
+        items = [i for i in p.items if i.is_str]
+        cmd = job.params.get("command")
+        words = ([cmd.value.value] if cmd is not None and cmd.value.is_str else []) + [i.value for i in items]
+        shell_at = -1
+        for k in range(len(words) - 1):
+            if words[k].rsplit("/", 1)[-1] in ("bash", "sh", "zsh", "ash", "dash") and words[k + 1] in ("-c", "-lc", "-ec", "-xc", "-ceu", "-euc"):
+                shell_at = k + 2
+                break
+        offset = 1 if cmd is not None and cmd.value.is_str else 0
+        for idx, item in enumerate(items):
+            yield item, (idx + offset) == shell_at
+
+
+def _is_comment_at(text: str, pos: int) -> bool:
+    """Whether the line holding `pos` is a comment (first non-blank character `#`)."""
+    start = text.rfind("\n", 0, pos) + 1
+    return text[start:pos + 1].lstrip().startswith("#")
+
+
+def io_paths(ctx: Context, job: Job, commands: list[tuple[Value, bool]]) -> None:
+    """GW323, GW324, GW325."""
+    declared = {"inputs": list(job.inputs), "outputs": list(job.outputs)}
+    reported: set[tuple[str, str]] = set()
+    for value, _ in commands:
+        text = value.value
+        if "puts/" not in text:
+            continue
+        for m in _IO_PATH.finditer(text):
+            where, name = m.group(1), m.group(2)
+            if not name or name in declared[where] or (where, name) in reported:
+                continue
+            if not _NAME_OK.match(name) and any(c in name for c in "$*?{[~"):
+                continue  # a variable or a glob: not a name gwfc can check
+            if _is_comment_at(text, m.start()):
+                continue
+            reported.add((where, name))
+            span = locate(ctx.source, value.node, m.start(2), len(name))
+            names = declared[where]
+            close = suggest(name, names)
+            code = "GW323" if where == "inputs" else "GW324"
+            verb = "reads" if where == "inputs" else "writes"
+            msg = f"the command {verb} `/{where}/{name}`, but job \"{job.name.text}\" declares no {where[:-1]} \"{name}\""
+            notes = [f"declared {where}: {quote_list(names)}" if names else f"the job declares no {where}"]
+            fix = None
+            if close:
+                msg += f"; did you mean \"{close}\"?"
+                fix = Fix(f"replace with {close}", (Edit(span, close),))
+            elif where == "inputs":
+                notes.append("only declared inputs are mounted under `/inputs`")
+            else:
+                notes.append("only declared outputs are kept; anything else written under `/outputs` is lost")
+            ctx.sink.report(code, span, msg, notes=notes, fix=fix)
+        for m in _REL_PATH.finditer(text):
+            where, name = m.group(1), m.group(2)
+            if name not in declared[where] or _is_comment_at(text, m.start()):
+                continue
+            span = locate(ctx.source, value.node, m.start(1), len(where) + 1 + len(name))
+            ctx.sink.report("GW325", span,
+                            f"`{where}/{name}` is relative; the {where[:-1]} is at `/{where}/{name}`",
+                            notes=("a relative path depends on the image's working directory",),
+                            fix=Fix(f"write /{where}/{name}", (Edit(span, f"/{where}/{name}"),)))
+
+
+def variables(ctx: Context, job: Job, commands: list[Value], env: set[str]) -> None:
+    """GW326 (info): `$VAR` that nothing defines."""
+    known = env | WELL_KNOWN
+    candidates = []
+    for v in commands:
+        text = v.value
+        if "$" not in text:
+            continue
+        for m in _VAR.finditer(text):
+            name = m.group(1) or m.group(2)
+            if name not in known and text[m.start():m.start() + 3] != "${{":
+                candidates.append((v, m, name))
+    if not candidates:
+        return
+    defined = set()
+    for v in commands:
+        for m in _ASSIGN.finditer(v.value):
+            for g in m.groups():
+                if g:
+                    defined.update(g.split())
+    reported: set[str] = set()
+    heredocs: dict[int, list[tuple[int, int]]] = {}
+    for v, m, name in candidates:
+        if name in defined or name in reported:
+            continue
+        text = v.value
+        at = m.start()
+        if id(v) not in heredocs:
+            heredocs[id(v)] = _quoted_heredoc_ranges(text)
+        if _is_comment_at(text, at) or any(a <= at < b for a, b in heredocs[id(v)]):
+            continue
+        line_start = text.rfind("\n", 0, at) + 1
+        if _in_single_quotes(text[line_start:], at - line_start):
+            continue
+        reported.add(name)
+        span = locate(ctx.source, v.node, at, m.end() - m.start())
+        ctx.sink.report("GW326", span,
+                        f"`${name}` is not set by the job's `env`, `defaults.env` or the command itself",
+                        notes=(f"add `{name}: …` under `env:` (or `{name}: secret:NAME` for a secret)",))
+
+
+def _in_single_quotes(line: str, pos: int) -> bool:
+    """Whether `pos` lies inside '…' on this line (no expansion there)."""
+    inside = False
+    dq = False
+    for i, ch in enumerate(line[:pos]):
+        if ch == "'" and not dq:
+            inside = not inside
+        elif ch == '"' and not inside and (i == 0 or line[i - 1] != "\\"):
+            dq = not dq
+    return inside
+
+
+def _quoted_heredoc_ranges(text: str) -> list[tuple[int, int]]:
+    """Offsets of the bodies of `<<'EOF'` heredocs (no expansion inside)."""
+    out = []
+    for m in re.finditer(r"<<-?\s*(['\"])(\w+)\1", text):
+        end_word = m.group(2)
+        start = text.find("\n", m.end())
+        if start < 0:
+            continue
+        end = re.search(rf"^\s*{re.escape(end_word)}\s*$", text[start + 1:], re.M)
+        out.append((start, start + 1 + (end.start() if end else len(text))))
+    return out

@@ -1,0 +1,460 @@
+"""The `gwfc` command line: flags in, library calls, exit codes; nothing else.
+
+Exit status: 0 clean (warnings allowed unless --strict), 1 problems, 2 usage error,
+3 internal error (a short message asking for a report; the traceback with --debug).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import traceback
+from pathlib import Path
+from typing import Any, NoReturn, Optional
+
+import typer
+
+from .codes import REGISTRY, RULES
+from .config import Config, load_config
+from .diagnostics import Diagnostic, Severity, Sink
+from .pipeline import Options, Result, check_bytes, check_path
+from .render import FORMATS, Report, renderer
+from .source import SourceFile
+
+EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
+
+app = typer.Typer(
+    name="gwfc",
+    help="Check, compile and run Paperspace Gradient workflows.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+
+class Usage(Exception):
+    """A usage error: exit 2 with this message."""
+
+
+def usage(message: str) -> NoReturn:
+    """Stop with a usage error (exit 2)."""
+    raise Usage(message)
+
+
+def _err(text: str) -> None:
+    sys.stderr.write(text if text.endswith("\n") else text + "\n")
+
+
+def _color(stream: Any, no_color: bool) -> bool:
+    return not no_color and "NO_COLOR" not in os.environ and hasattr(stream, "isatty") and stream.isatty()
+
+
+def load_cfg(path: Optional[Path], sink: Sink) -> Config:
+    """The configuration (GW6xx diagnostics into sink)."""
+    if path is not None and not path.is_file():
+        usage(f"configuration file not found: {path}")
+    return load_config(path, sink)
+
+
+def default_workflow_files() -> list[Path]:
+    """`.gradient/workflows/*.y*ml` of the current git repository (or directory)."""
+    top = Path.cwd()
+    try:
+        out = subprocess.run(["git", "rev-parse", "--show-toplevel"], capture_output=True, text=True, check=False)
+        if out.returncode == 0 and out.stdout.strip():
+            top = Path(out.stdout.strip())
+    except OSError:
+        pass
+    wdir = top / ".gradient" / "workflows"
+    return sorted(p for p in wdir.glob("*.y*ml") if p.is_file()) if wdir.is_dir() else []
+
+
+def expand_paths(paths: list[str]) -> list[str]:
+    """Files as given; directories → their `*.yaml`/`*.yml` files, recursively, sorted."""
+    out: list[str] = []
+    for p in paths:
+        if p == "-":
+            out.append(p)
+            continue
+        path = Path(p)
+        if path.is_dir():
+            found = sorted(q for q in path.rglob("*") if q.suffix in (".yaml", ".yml") and q.is_file())
+            out.extend(str(q) for q in found)
+        elif path.exists() or path.is_symlink():
+            out.append(p)
+        else:
+            usage(f"no such file or directory: {p}")
+    return out
+
+
+def emit_report(diags: list[Diagnostic], sources: dict[str, SourceFile], fmt: str, files: int,
+                no_color: bool, stream: Any = None) -> None:
+    """Print diagnostics in a format."""
+    stream = stream or sys.stdout
+    report = Report(diags, sources, files)
+    if fmt == "text":
+        from .render.text import render as render_text
+
+        text = render_text(report, color=_color(stream, no_color))
+        if not diags and files <= 1:
+            text = ""
+    else:
+        text = renderer(fmt)(report)
+    stream.write(text)
+    stream.flush()
+
+
+def exit_status(diags: list[Diagnostic], strict: bool, internal: bool) -> int:
+    """0, 1 or 3 from what was found."""
+    if internal:
+        return EXIT_INTERNAL
+    worst = max((d.severity for d in diags), default=None)
+    if worst is Severity.ERROR or (strict and worst is Severity.WARNING):
+        return EXIT_PROBLEMS
+    return EXIT_OK
+
+
+def internal_message(results: list[Result], debug: bool) -> None:
+    """The short report request of exit status 3."""
+    for r in results:
+        if r.internal:
+            _err(f"gwfc: internal error while checking {r.file}; this is a bug in gwfc.")
+            _err("Please report it at https://github.com/gwfc/gwfc/issues with the file that caused it.")
+            if debug:
+                _err(r.internal)
+            else:
+                _err("Run with --debug to see the traceback.")
+
+
+# ---- check -------------------------------------------------------------------------------
+
+@app.command()
+def check(
+    paths: list[str] = typer.Argument(None, help="Files or directories; `-` reads stdin. Default: "
+                                      ".gradient/workflows/*.y*ml of the current repository."),
+    fmt: str = typer.Option("text", "--format", "-f", help="Output format: text, json, sarif, github."),
+    ignore: list[str] = typer.Option([], "--ignore", help="Ignore a code or a prefix (GW322, GW32). Repeatable."),
+    strict: bool = typer.Option(False, "--strict", help="Warnings fail the check too."),
+    config: Optional[Path] = typer.Option(None, "--config", help="gwfc.toml to use."),
+    stdin_filename: Optional[str] = typer.Option(None, "--stdin-filename", help="File name to report for stdin."),
+    target: Optional[str] = typer.Option(None, "--target", "-t", help="Also run this target's support checks."),
+    no_color: bool = typer.Option(False, "--no-color", help="Plain text output."),
+    debug: bool = typer.Option(False, "--debug", help="Show tracebacks of internal errors."),
+) -> None:
+    """Check workflow files and report every problem with file, line, column and code."""
+    if fmt not in FORMATS:
+        usage(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")
+    sink = Sink()
+    cfg = load_cfg(config, sink)
+    files = expand_paths(paths) if paths else [str(p) for p in default_workflow_files()]
+    if not files:
+        usage("no workflow files to check (give paths, or run inside a repository with .gradient/workflows/)")
+    tgt = None
+    if target is not None:
+        from gwfc.targets.base import get_target
+
+        tgt = get_target(target)
+        if tgt is None:
+            usage(f"unknown target {target!r}")
+    opts = Options(config=cfg, ignore=tuple(ignore), want_ir=tgt is not None)
+    results: list[Result] = []
+    for f in files:
+        if f == "-":
+            name = stdin_filename or "<stdin>"
+            results.append(check_bytes(sys.stdin.buffer.read(), name, opts))
+        else:
+            results.append(check_path(Path(f), opts, display=f))
+    diags: list[Diagnostic] = list(sink.items)
+    sources: dict[str, SourceFile] = {}
+    for r in results:
+        diags.extend(r.diagnostics)
+        if r.source is not None:
+            sources[r.file] = r.source
+        if tgt is not None and r.ir is not None:
+            diags.extend(target_support(tgt, r, cfg, opts))
+    diags.sort(key=Diagnostic.sort_key)
+    emit_report(diags, sources, fmt, len(files), no_color)
+    internal = any(r.internal for r in results)
+    if internal:
+        internal_message(results, debug)
+    raise typer.Exit(exit_status(diags, strict or cfg.strict, internal))
+
+
+def target_support(tgt: Any, r: Result, cfg: Config, opts: Options, sets: dict[str, str] | None = None) -> list[Diagnostic]:
+    """The target's support diagnostics for a checked file (with suppressions applied)."""
+    from gwfc.compiler.ir import trivial_placement
+    from gwfc.compiler.pipeline import finish
+    from gwfc.targets.base import EmitContext, parse_options
+
+    sink = Sink()
+    raw = dict(cfg.targets.get(tgt.name, {}))
+    raw.update(sets or {})
+    options = parse_options(tgt.options_model, raw, sink, cfg.path or "--set")
+    assert r.ir is not None
+    ctx = EmitContext(profile=cfg.profile(), sink=sink)
+    tgt.support(r.ir, trivial_placement(r.ir), options, ctx)
+    return finish(sink.items, r.source, opts)
+
+
+# ---- explain, rules, schema ---------------------------------------------------------------
+
+@app.command()
+def explain(code: str = typer.Argument(..., help="A diagnostic code, e.g. GW309.")) -> None:
+    """Explain a diagnostic code, with an example that triggers it."""
+    r = REGISTRY.get(code.upper())
+    if r is None:
+        usage(f"unknown code {code!r}; `gwfc rules` lists them")
+    lines = [f"{r.code} {r.name} ({r.severity.label})", "", r.summary + ".", "", r.explanation]
+    if r.example:
+        lines += ["", "Example:", ""] + ["    " + line for line in r.example.rstrip("\n").split("\n")]
+    if r.target:
+        lines += ["", f"Reported by `gwfc check --target {r.target}` and `gwfc compile --target {r.target}`."]
+    sys.stdout.write("\n".join(lines) + "\n")
+
+
+@app.command()
+def rules(markdown: bool = typer.Option(False, "--markdown", help="Print docs/rules.md.")) -> None:
+    """List every diagnostic code."""
+    if markdown:
+        from .rules_doc import rules_markdown
+
+        sys.stdout.write(rules_markdown())
+        return
+    for r in RULES:
+        sys.stdout.write(f"{r.code}  {r.severity.label:<7}  {r.name:<26} {r.summary}\n")
+
+
+@app.command()
+def schema(ir: bool = typer.Option(False, "--ir", help="Print the IR's schema instead.")) -> None:
+    """Print the workflow JSON Schema (for yaml-language-server and other editors)."""
+    from importlib import resources
+
+    name = "ir.schema.json" if ir else "workflow.schema.json"
+    sys.stdout.write(resources.files("gwfc.grammar").joinpath(name).read_text(encoding="utf-8"))
+
+
+# ---- ir, graph -------------------------------------------------------------------------------
+
+def load_checked(file: str, config: Optional[Path], name: Optional[str], stdin_filename: Optional[str],
+                 no_color: bool, debug: bool, ignore: list[str] | None = None) -> tuple[Result, Config]:
+    """Check a file for a command that needs its IR; diagnostics go to stderr; exit 1 on errors."""
+    sink = Sink()
+    cfg = load_cfg(config, sink)
+    opts = Options(config=cfg, want_ir=True, name=name, ignore=tuple(ignore or ()))
+    if file == "-":
+        r = check_bytes(sys.stdin.buffer.read(), stdin_filename or "<stdin>", opts)
+    else:
+        if not Path(file).exists():
+            usage(f"no such file: {file}")
+        r = check_path(Path(file), opts, display=file)
+    diags = sorted(list(sink.items) + r.diagnostics, key=Diagnostic.sort_key)
+    if diags:
+        emit_report(diags, {r.file: r.source} if r.source else {}, "text", 1, no_color, stream=sys.stderr)
+    if r.internal:
+        internal_message([r], debug)
+        raise typer.Exit(EXIT_INTERNAL)
+    if any(d.severity is Severity.ERROR for d in diags) or r.ir is None:
+        raise typer.Exit(EXIT_PROBLEMS)
+    return r, cfg
+
+
+@app.command("ir")
+def ir_cmd(
+    file: str = typer.Argument(..., help="Workflow file (`-` for stdin)."),
+    name: Optional[str] = typer.Option(None, "--name", help="Workflow name (default: the file's stem)."),
+    output: Optional[Path] = typer.Option(None, "-o", "--output", help="Write the IR to this file."),
+    config: Optional[Path] = typer.Option(None, "--config"),
+    stdin_filename: Optional[str] = typer.Option(None, "--stdin-filename"),
+    no_color: bool = typer.Option(False, "--no-color"),
+    debug: bool = typer.Option(False, "--debug"),
+) -> None:
+    """Print the workflow's IR as JSON (grammar/ir.schema.json)."""
+    r, _ = load_checked(file, config, name, stdin_filename, no_color, debug)
+    assert r.ir is not None
+    text = r.ir.dumps()
+    if output is None:
+        sys.stdout.write(text)
+    else:
+        from .fileio import atomic_write
+
+        atomic_write(output, text)
+
+
+@app.command()
+def graph(
+    file: str = typer.Argument(..., help="Workflow file (`-` for stdin)."),
+    fmt: str = typer.Option("mermaid", "--format", "-f", help="mermaid or dot."),
+    config: Optional[Path] = typer.Option(None, "--config"),
+    stdin_filename: Optional[str] = typer.Option(None, "--stdin-filename"),
+    no_color: bool = typer.Option(False, "--no-color"),
+    debug: bool = typer.Option(False, "--debug"),
+) -> None:
+    """Print the job graph, edges labelled with what flows along them (name and kind)."""
+    from .graph import to_dot, to_mermaid
+
+    if fmt not in ("mermaid", "dot"):
+        usage(f"unknown graph format {fmt!r}; choose mermaid or dot")
+    r, _ = load_checked(file, config, None, stdin_filename, no_color, debug)
+    assert r.ir is not None
+    sys.stdout.write(to_mermaid(r.ir) if fmt == "mermaid" else to_dot(r.ir))
+
+
+# ---- compile ---------------------------------------------------------------------------------
+
+def parse_pairs(pairs: list[str], flag: str) -> dict[str, str]:
+    """`KEY=VALUE` items of a repeatable flag."""
+    out: dict[str, str] = {}
+    for p in pairs:
+        key, sep, value = p.partition("=")
+        if not sep or not key:
+            usage(f"{flag} takes KEY=VALUE, not {p!r}")
+        out[key] = value
+    return out
+
+
+@app.command("compile")
+def compile_cmd(
+    file: str = typer.Argument(..., help="Workflow file (`-` for stdin), or an IR file with --from-ir."),
+    target: str = typer.Option(..., "--target", "-t", help="shell, argo, compose, slurm (or a plugin)."),
+    output: Optional[Path] = typer.Option(None, "-o", "--output", help="Directory to write the bundle into."),
+    sets: list[str] = typer.Option([], "--set", help="Target option KEY=VALUE (as in [targets.NAME]). Repeatable."),
+    from_ir: bool = typer.Option(False, "--from-ir", help="Read an IR (from `gwfc ir`) instead of a workflow."),
+    name: Optional[str] = typer.Option(None, "--name", help="Workflow name (default: the file's stem)."),
+    profile: Optional[str] = typer.Option(None, "--profile", help="Machine profile: default or local."),
+    namespace: Optional[str] = typer.Option(None, "--namespace", help="Alias of --set namespace=…"),
+    inputs: list[str] = typer.Option([], "--input", help="Workflow input NAME=VALUE (a default for targets "
+                                     "that take values at submit time). Repeatable."),
+    contexts: list[str] = typer.Option([], "--context", help="Context value PATH=VALUE, e.g. event.github.url=…"),
+    config: Optional[Path] = typer.Option(None, "--config"),
+    stdin_filename: Optional[str] = typer.Option(None, "--stdin-filename"),
+    no_color: bool = typer.Option(False, "--no-color"),
+    debug: bool = typer.Option(False, "--debug"),
+) -> None:
+    """Compile a workflow into a target's artifacts (written atomically with -o)."""
+    from gwfc.compiler.ir import IR, trivial_placement
+    from gwfc.targets.base import EmitContext, get_target, parse_options, registry, write_bundle
+
+    tgt = get_target(target)
+    if tgt is None:
+        usage(f"unknown target {target!r}; available: {', '.join(registry()) or 'none'}")
+    set_values = parse_pairs(sets, "--set")
+    if namespace is not None:
+        set_values["namespace"] = namespace
+    sink = Sink()
+    source: SourceFile | None = None
+    if from_ir:
+        cfg = load_cfg(config, sink)
+        ir = read_ir(file)
+    else:
+        r, cfg = load_checked(file, config, name, stdin_filename, no_color, debug)
+        assert r.ir is not None
+        ir = r.ir
+        source = r.source
+    if profile is not None:
+        if profile not in ("default", "local"):
+            usage(f"unknown profile {profile!r}; choose default or local")
+        cfg.profile_name = profile
+    raw = dict(cfg.targets.get(tgt.name, {}))
+    raw.update(set_values)
+    options = parse_options(tgt.options_model, raw, sink, cfg.path or "--set",
+                            span_of=lambda k: cfg.key_span(f"targets.{tgt.name}.{k}") if k not in set_values
+                            else SourceFile("--set", "").span(0, 0))
+    ctx = EmitContext(profile=cfg.profile(), sink=sink, inputs=parse_pairs(inputs, "--input"),
+                      context=parse_pairs(contexts, "--context"))
+    placement = trivial_placement(ir)
+    bundle = None
+    try:
+        tgt.support(ir, placement, options, ctx)
+        if not sink.has_errors:
+            bundle = tgt.emit(ir, placement, options, ctx)
+    except Exception:  # noqa: BLE001 - a bug in a target
+        _err(f"gwfc: internal error in the {tgt.name} target; this is a bug in gwfc.")
+        _err(traceback.format_exc() if debug else "Run with --debug to see the traceback.")
+        raise typer.Exit(EXIT_INTERNAL)
+    diags = sorted(sink.items, key=Diagnostic.sort_key)
+    if source is not None:
+        from .pipeline import finish
+
+        diags = finish(diags, source, Options(config=cfg))
+    if diags:
+        emit_report(diags, {source.name: source} if source else {}, "text", 1, no_color, stream=sys.stderr)
+    if bundle is None or any(d.severity is Severity.ERROR for d in diags):
+        raise typer.Exit(EXIT_PROBLEMS)
+    if output is not None:
+        write_bundle(bundle, output)
+        return
+    if len(bundle.files) != 1:
+        usage(f"the {tgt.name} target writes {len(bundle.files)} files "
+              f"({', '.join(sorted(bundle.files))}); give -o DIR")
+    (only,) = bundle.files.values()
+    sys.stdout.write(only.text)
+
+
+def read_ir(file: str) -> Any:
+    """An IR file, checked against grammar/ir.schema.json (usage error when it does not fit)."""
+    from gwfc.compiler.ir import IR
+    from gwfc.compiler.irschema import validate_ir
+
+    try:
+        text = sys.stdin.read() if file == "-" else Path(file).read_text(encoding="utf-8")
+        data = json.loads(text)
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        usage(f"cannot read the IR {file}: {exc}")
+    problems = validate_ir(data)
+    if problems:
+        usage(f"{file} is not a gwfc IR: " + "; ".join(problems[:5]))
+    try:
+        return IR.from_json(data)
+    except (KeyError, ValueError, TypeError) as exc:
+        usage(f"{file} is not a gwfc IR: {exc}")
+
+
+@app.command()
+def version() -> None:
+    """Print gwfc's version."""
+    from importlib import metadata
+
+    try:
+        v = metadata.version("gwfc")
+    except metadata.PackageNotFoundError:
+        v = "unknown"
+    sys.stdout.write(f"gwfc {v}\n")
+
+
+def _register_extensions() -> None:
+    """Commands that live beside their subsystem (run and dataset: the shell target; lsp)."""
+    import importlib
+
+    for mod in ("gwfc.targets.shell.cli", "gwfc.compiler.lsp.cli"):
+        try:
+            m = importlib.import_module(mod)
+        except ModuleNotFoundError as exc:
+            if exc.name and mod.startswith(exc.name):
+                continue
+            raise
+        m.register(app)
+
+
+def main() -> None:
+    """Entry point of the `gwfc` console script."""
+    _register_extensions()
+    try:
+        app()  # click's standalone mode: its usage errors exit 2, typer.Exit exits with its code
+    except Usage as exc:
+        _err(f"gwfc: error: {exc}")
+        sys.exit(EXIT_USAGE)
+    except KeyboardInterrupt:
+        _err("gwfc: interrupted")
+        sys.exit(130)
+    except Exception:  # noqa: BLE001 - a bug: a short message, the traceback only with --debug
+        _err("gwfc: internal error; this is a bug in gwfc. Please report it at "
+             "https://github.com/gwfc/gwfc/issues.")
+        _err(traceback.format_exc() if "--debug" in sys.argv else "Run with --debug to see the traceback.")
+        sys.exit(EXIT_INTERNAL)
+
+
+if __name__ == "__main__":
+    main()

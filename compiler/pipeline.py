@@ -1,0 +1,148 @@
+"""The public facade: check a file, lower it to IR.
+
+    result = check_bytes(data, "workflow.yaml", Options())
+    result.diagnostics          # sorted, suppressions applied, fingerprints set
+    result.ir                   # the IR when the file has no errors (and lowering was asked)
+
+Each stage adds to one sink and the next runs where it safely can: a YAML error stops the
+stages after it, a structure error still lets references be checked. An exception is a bug:
+it becomes GW901 for that file only and `internal` is set, so the CLI exits 3.
+"""
+
+from __future__ import annotations
+
+import gc
+import traceback
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .actions import ActionImages
+from .ast import Workflow
+from .build import build
+from .checks import Context, run_checks
+from .config import Config
+from .diagnostics import Diagnostic, Severity, Sink
+from .ir import IR
+from .loader import load
+from .lower import lower
+from .resolve import Resolution, resolve
+from .source import SourceFile, Span
+from .suppress import ignored, scan
+
+
+@dataclass(slots=True)
+class Options:
+    """What a check run is asked to do."""
+
+    config: Config = field(default_factory=Config)
+    #: Codes or prefixes to drop (`--ignore`), on top of the config's.
+    ignore: tuple[str, ...] = ()
+    #: Lower to IR when the file has no errors.
+    want_ir: bool = False
+    #: The IR's workflow name (`--name`); default: the file's stem.
+    name: str | None = None
+    images: ActionImages = field(default_factory=ActionImages)
+
+
+@dataclass(slots=True)
+class Result:
+    """Everything known about one file after checking."""
+
+    file: str
+    diagnostics: list[Diagnostic]
+    source: SourceFile | None = None
+    workflow: Workflow | None = None
+    resolution: Resolution | None = None
+    ir: IR | None = None
+    #: An internal error (a bug) happened; its traceback, for --debug.
+    internal: str = ""
+
+    @property
+    def has_errors(self) -> bool:
+        """Whether any reported diagnostic is an error."""
+        return any(d.severity is Severity.ERROR for d in self.diagnostics)
+
+
+def workflow_name(file: str, explicit: str | None = None) -> str:
+    """The IR's name: --name, else the file's stem, else `workflow` (stdin)."""
+    if explicit:
+        return explicit
+    if file in ("-", "<stdin>", ""):
+        return "workflow"
+    name = Path(file).name
+    for ext in (".yaml", ".yml", ".json"):
+        if name.endswith(ext):
+            return name[: -len(ext)] or "workflow"
+    return name or "workflow"
+
+
+def check_bytes(data: bytes, file: str, opts: Options | None = None) -> Result:
+    """Check one workflow given as bytes; `file` is the name diagnostics carry."""
+    opts = opts or Options()
+    sink = Sink()
+    result = Result(file, [])
+    # The front end makes many small acyclic objects; the cyclic collector would rescan
+    # them again and again (half the time of a 5,000-job file). Nothing here makes cycles
+    # worth collecting, so it is paused for the check and restored after.
+    gc_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        _run(data, file, opts, sink, result)
+    except Exception:  # noqa: BLE001 - a bug: reported as GW901, never a traceback for users
+        result.internal = traceback.format_exc()
+        sink.report("GW901", Span.point(file, 1, 1),
+                    "internal error in gwfc while checking this file; please report it "
+                    "(run with --debug for the traceback)")
+    finally:
+        if gc_enabled:
+            # What the check made is still freed by reference counting; freezing only keeps
+            # the collector from rescanning it all on its next pass.
+            gc.freeze()
+            gc.enable()
+    result.diagnostics = finish(sink.items, result.source, opts)
+    return result
+
+
+def _run(data: bytes, file: str, opts: Options, sink: Sink, result: Result) -> None:
+    cfg = opts.config
+    doc = load(data, file, sink, cfg.limits)
+    if doc is None:
+        return
+    result.source = doc.source
+    if doc.root is None:
+        return
+    wf = build(doc.root, file, sink, cfg.limits)
+    if wf is None:
+        return
+    result.workflow = wf
+    res = resolve(wf, doc.source, sink)
+    result.resolution = res
+    run_checks(Context(wf, doc.source, sink, res, cfg.profile()))
+    if opts.want_ir and not sink.has_errors and res.order is not None:
+        result.ir = lower(wf, res, workflow_name(file, opts.name), opts.images)
+
+
+def finish(items: list[Diagnostic], source: SourceFile | None, opts: Options) -> list[Diagnostic]:
+    """Apply `--ignore`, config ignores and `# gwfc: ignore` comments; fingerprint; sort."""
+    ignore = tuple(opts.ignore) + tuple(opts.config.ignore)
+    sup = scan(source) if source is not None else None
+    out = []
+    for d in items:
+        if d.code != "GW901" and (ignored(d.code, ignore) or (sup is not None and sup.suppresses(d))):
+            continue
+        context = source.line_text(d.span.line) if source is not None and d.span.file == source.name else ""
+        out.append(d.with_fingerprint(context))
+    out.sort(key=Diagnostic.sort_key)
+    return out
+
+
+def check_path(path: Path, opts: Options | None = None, display: str | None = None) -> Result:
+    """Check one file on disk (GW115 when it cannot be read)."""
+    name = display or str(path)
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        sink = Sink()
+        sink.report("GW115", Span.point(name, 1, 1), f"cannot read the file: {exc.strerror or exc}")
+        return Result(name, sink.items)
+    return check_bytes(data, name, opts)

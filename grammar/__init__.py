@@ -1,0 +1,1 @@
+"""Grammar and schema files shipped as package data."""
