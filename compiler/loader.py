@@ -152,7 +152,7 @@ def _build(source: SourceFile, sink: Sink, limits: Limits) -> AnyNode | None:
         first = index.get(text)
         if first is not None:
             sink.report("GW105", key.span(name), f"duplicate key \"{text}\"",
-                        notes=(f"first defined at line {first[0][3]}, column {first[0][4]}; "
+                        notes=(f"first defined at line {first[0].line}, column {first[0].column}; "
                                "PyYAML would silently keep only the last value",))
             return
         pair = (key, node)
@@ -272,6 +272,23 @@ def _merge(pairs: list[Any], index: dict[str, Any], values: list[AnyNode], sink:
                     pairs.append(pair)
 
 
+#: What libyaml's terse messages usually mean in a hand-written workflow.
+_HINTS = (
+    ("mapping values are not allowed", "a `key: value` sits where a plain value was expected: usually a "
+     "line indented deeper than it should be, or an unquoted value containing `: ` (quote it)"),
+    ("could not find expected ':'", "a line that is not a `key: value` pair; check its indentation "
+     "and the colon after the key"),
+    ("did not find expected <document start>", "text continues at the top level after the workflow; an "
+     "indented block may have lost its key (a commented-out line?)"),
+    ("did not find expected key", "a line is indented differently from its siblings"),
+    ("did not find expected '-' indicator", "a list item is indented differently from the others"),
+    ("cannot start any token", "characters such as `@`, `` ` `` and `%` cannot start a plain value; quote it"),
+    ("found unexpected end of stream", "a quote or bracket is never closed"),
+    ("found unknown escape character", "in a double-quoted string `\\` starts an escape; use single quotes "
+     "or write `\\\\`"),
+)
+
+
 def _report_yaml_error(exc: yaml.MarkedYAMLError, source: SourceFile, sink: Sink) -> None:
     name = source.name
     mark = exc.problem_mark or exc.context_mark
@@ -288,8 +305,16 @@ def _report_yaml_error(exc: yaml.MarkedYAMLError, source: SourceFile, sink: Sink
         sink.report("GW102", Span.point(name, line, col), "a tab character is used for indentation",
                     notes=("YAML allows only spaces for indentation; replace the tab",))
         return
+    if "maximum nesting depth" in problem:  # libyaml's own guard (1,000 levels), hit while scanning ahead
+        sink.report("GW107", Span.point(name, line, col), "nesting is deeper than YAML parsers allow",
+                    notes=("gwfc's limit is `limits.depth` levels; the parser stopped at 1,000",))
+        return
     if "expected a single document" in (exc.context or ""):
         sink.report("GW104", Span.point(name, line, col),
                     "a second YAML document starts here; a workflow file holds one")
         return
+    for key, hint in _HINTS:
+        if key in problem:
+            notes.append(hint)
+            break
     sink.report("GW101", Span.point(name, line, col), problem, notes=notes)

@@ -21,7 +21,7 @@ def ir_value(v: Value) -> IRValue:
     """A scalar as an IR value: a secret or context reference, or its text."""
     e = v.expr
     if isinstance(e, X.Expr):
-        if e.kind == X.SECRET:
+        if e.kind == X.SECRET and X.valid_secret_name(e.name):
             return SecretRef(e.name)
         if e.kind == X.CONTEXT:
             return ContextRef(e.context_path)

@@ -86,10 +86,10 @@ def check_params(ctx: Context, job: Job, spec: ActionSpec) -> None:
             continue
         if pspec.secret:
             check_secret_param(ctx, param, pspec, spec)
-        elif param.shape == "scalar":
+        elif param.shape == "scalar" and not pspec.command:
+            # Commands (script) are never substituted: check_secret_in_command reports them.
             e = param.value.expr
             if isinstance(e, X.Expr) and e.kind == X.SECRET:
-                check_secret_name(ctx, param.value, e)
                 sink.report("GW315", param.value.span,
                             f"`secret:` in `{pname}` of `{spec.name}` is undocumented; Gradient may pass the text "
                             "as written",
@@ -110,15 +110,17 @@ def check_params(ctx: Context, job: Job, spec: ActionSpec) -> None:
         if pspec.command or pspec.type == "string-list":
             check_secret_in_command(ctx, param, spec)
     missing = [p for p in spec.required if p not in job.params]
-    for p in missing:
+    if missing:
+        names = " and ".join(f"`{p}`" for p in missing)
+        plural = "parameters" if len(missing) > 1 else "parameter"
         if job.with_key is None:
             at = job.name.span
-            msg = f"{_where(job)} uses `{spec.name}` but has no `with:`; `{p}` is required"
+            msg = f"{_where(job)} uses `{spec.name}` but has no `with:`; it requires the {plural} {names}"
         else:
             at = job.with_key.span(ctx.file)
-            msg = f"`{spec.name}` requires the parameter `{p}`"
-        desc = spec.params[p].description
-        sink.report("GW313", at, msg, notes=(f"`{p}`: {desc}",) if desc else ())
+            msg = f"`{spec.name}` requires the {plural} {names}"
+        notes = tuple(f"`{p}`: {spec.params[p].description}" for p in missing if spec.params[p].description)
+        sink.report("GW313", at, msg, notes=notes)
 
 
 def unknown_param(ctx: Context, job: Job, spec: ActionSpec, param: Param) -> None:
