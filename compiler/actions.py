@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from .ir import ContextRef, EnvEntry, IRValue, Op, Run, SecretRef
+from .ir import ContextRef, EnvEntry, IRValue, Mount, Op, Run, SecretRef
 
 #: Where script@v1's script is placed in the container.
 SCRIPT_PATH = "/gwfc/script.sh"
@@ -35,7 +35,7 @@ class LowerInput:
 
     params: dict[str, object]
     env: tuple[EnvEntry, ...]
-    mounts: tuple
+    mounts: tuple[Mount, ...]
     dest_output: str = ""
     dest_path: str = ""
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .expr import Expr, ExprError
-from .nodes import Node, Scalar
+from .nodes import AnyNode, Scalar
 from .source import Span
 
 KINDS = ("dataset", "volume", "string")
@@ -22,7 +22,7 @@ class Name:
     """A name as written (a map key or a list item) and where (its node, in `file`)."""
 
     text: str
-    node: Node
+    node: AnyNode
     file: str
 
     @property
@@ -41,7 +41,7 @@ class Value:
     """
 
     value: Any
-    node: Node
+    node: AnyNode
     file: str
     expr: Expr | ExprError | None = None
 
@@ -75,7 +75,7 @@ class IODecl:
     kind: str
     #: The `type` value as written.
     type_value: Value
-    node: Node
+    node: AnyNode
     file: str
     #: Dataset reference (`ref` or `id`), for datasets.
     dataset: Value | None = None
@@ -138,16 +138,16 @@ class Job:
     """One job of the workflow."""
 
     name: Name
-    node: Node
+    node: AnyNode
     file: str
     uses: Value | None = None
-    with_key: Node | None = None
-    with_node: Node | None = None
+    with_key: AnyNode | None = None
+    with_node: AnyNode | None = None
     params: dict[str, Param] = field(default_factory=dict)
     needs: list[Name] = field(default_factory=list)
     #: How `needs` was written: "list", "string" (one name), "null" or "" (absent).
     needs_form: str = ""
-    needs_node: Node | None = None
+    needs_node: AnyNode | None = None
     inputs: dict[str, JobInput] = field(default_factory=dict)
     outputs: dict[str, Output] = field(default_factory=dict)
     env: dict[str, EnvVar] = field(default_factory=dict)
@@ -179,7 +179,7 @@ class WorkflowInput:
 class Trigger:
     """The `on:` block, as far as gwfc understands it."""
 
-    node: Node
+    node: AnyNode
     branches: list[Value] = field(default_factory=list)
 
 
@@ -188,9 +188,9 @@ class Workflow:
     """A whole workflow file."""
 
     file: str
-    node: Node
+    node: AnyNode
     jobs: dict[str, Job] = field(default_factory=dict)
-    jobs_node: Node | None = None
+    jobs_node: AnyNode | None = None
     inputs: dict[str, WorkflowInput] = field(default_factory=dict)
     env: dict[str, EnvVar] = field(default_factory=dict)
     instance_type: Value | None = None
@@ -199,4 +199,4 @@ class Workflow:
     trigger: Trigger | None = None
     #: Values of the top-level `context:` block, by dotted path (`event.github.url`).
     context: dict[str, Value] = field(default_factory=dict)
-    context_node: Node | None = None
+    context_node: AnyNode | None = None

@@ -8,15 +8,23 @@ AST, so that the reference checks still run on the rest of the file.
 
 from __future__ import annotations
 
-from .ast import (EnvVar, IODecl, Job, JobInput, Name, Output, Param, Trigger, Value, Workflow,
-                  WorkflowInput)
+from .ast import EnvVar, IODecl, Job, JobInput, Name, Output, Param, Trigger, Value, Workflow, WorkflowInput
 from .catalogue import all_param_names, catalogue
 from .diagnostics import Edit, Fix, Sink
 from .expr import Expr, looks_like_expression, parse
 from .limits import DEFAULT_LIMITS, Limits
 from .nodes import AnyNode, Map, Scalar, Seq
-from .schema import (GITHUB_ACTIONS_KEYS, JOB_KEY_HINTS, StructureReporter, describe, quote_list,
-                     rename_fix, shape, suggest, yaml_quote)
+from .schema import (
+    GITHUB_ACTIONS_KEYS,
+    JOB_KEY_HINTS,
+    StructureReporter,
+    describe,
+    quote_list,
+    rename_fix,
+    shape,
+    suggest,
+    yaml_quote,
+)
 from .source import Span
 
 _ENV_NAME_OK = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_")
@@ -111,7 +119,7 @@ class Builder:
                 self.context(key, value, wf)
             else:
                 self.unknown_top_key(key, value)
-        if "jobs" not in root.index:
+        if "jobs" not in root.by_key:
             self.r.missing_key(Span(self.file, root.line, root.column, root.line, root.column + 1),
                                "jobs", "the workflow", notes=("a workflow needs at least one job",))
         return wf
@@ -194,13 +202,13 @@ class Builder:
                 self.job_resources(v, job)
             else:
                 self.unknown_job_key(k, v, job)
-        if "uses" not in node.index:
+        if "uses" not in node.by_key:
             notes = ["a job names its action with `uses:`: " + quote_list(catalogue())]
-            if "with" in node.index:
+            if "with" in node.by_key:
                 params = set()
                 w = node.get("with")
                 if isinstance(w, Map):
-                    params = set(w.index)
+                    params = set(w.by_key)
                 guess = [a for a, spec in catalogue().items() if params and params <= set(spec.params)]
                 if len(guess) == 1:
                     notes.append(f"its `with:` parameters fit `{guess[0]}`")
@@ -242,7 +250,7 @@ class Builder:
                              "definition: put it under `inputs:` or `outputs:`",
                              notes=(f"{where} allows {quote_list(self.shape.job_keys)}",))
             return
-        if isinstance(value, Map) and ("uses" in value or len(set(value.index) & set(self.shape.job_keys)) >= 2):
+        if isinstance(value, Map) and ("uses" in value or len(set(value.by_key) & set(self.shape.job_keys)) >= 2):
             self.sink.report("GW210", span,
                              f"\"{text}\" inside {where} looks like a job: it is indented one level too deep",
                              notes=(f"move \"{text}\" left so that it lines up with \"{job.name.text}\"",))
@@ -464,7 +472,7 @@ class Builder:
                 self.r.unknown_key(k, allowed, f"the `with` of {where}",
                                    hints={"name": "ref", "dataset": "ref", "version": "ref"}
                                    if kind == "dataset" else {"default": "value"})
-        if kind == "dataset" and decl.dataset is None and ("ref" not in m.index and "id" not in m.index):
+        if kind == "dataset" and decl.dataset is None and ("ref" not in m.by_key and "id" not in m.by_key):
             self.sink.report("GW221", m.span(self.file), f"{where} is a dataset but names none",
                              notes=("add `ref: DATASET` under `with:`",))
 
@@ -624,15 +632,16 @@ class Builder:
         stack: list[tuple[str, AnyNode]] = [("", node)]
         while stack:
             prefix, n = stack.pop()
+            leaf: Value | None
             if isinstance(n, Map):
                 for k, v in reversed(n.pairs):
                     stack.append((f"{prefix}.{k.text}" if prefix else k.text, v))
             elif isinstance(n, Scalar) and n.value is None and prefix == "":
                 continue
             else:
-                v = self.string(n, f"`context.{prefix}`" if prefix else "`context`")
-                if v is not None and prefix:
-                    wf.context[prefix] = v
+                leaf = self.string(n, f"`context.{prefix}`" if prefix else "`context`")
+                if leaf is not None and prefix:
+                    wf.context[prefix] = leaf
 
 
 def node_text(node: AnyNode | None) -> str:

@@ -334,7 +334,7 @@ def compile_cmd(
     debug: bool = typer.Option(False, "--debug"),
 ) -> None:
     """Compile a workflow into a target's artifacts (written atomically with -o)."""
-    from gwfc.compiler.ir import IR, trivial_placement
+    from gwfc.compiler.ir import trivial_placement
     from gwfc.targets.base import EmitContext, get_target, parse_options, registry, write_bundle
 
     tgt = get_target(target)
@@ -370,10 +370,10 @@ def compile_cmd(
         tgt.support(ir, placement, options, ctx)
         if not sink.has_errors:
             bundle = tgt.emit(ir, placement, options, ctx)
-    except Exception:  # noqa: BLE001 - a bug in a target
+    except Exception:
         _err(f"gwfc: internal error in the {tgt.name} target; this is a bug in gwfc.")
         _err(traceback.format_exc() if debug else "Run with --debug to see the traceback.")
-        raise typer.Exit(EXIT_INTERNAL)
+        raise typer.Exit(EXIT_INTERNAL) from None
     diags = sorted(sink.items, key=Diagnostic.sort_key)
     if source is not None:
         from .pipeline import finish
@@ -409,7 +409,7 @@ def read_ir(file: str) -> Any:
     try:
         return IR.from_json(data)
     except (KeyError, ValueError, TypeError) as exc:
-        usage(f"{file} is not a gwfc IR: {exc}")
+        raise Usage(f"{file} is not a gwfc IR: {exc}") from None
 
 
 @app.command()
@@ -449,7 +449,7 @@ def main() -> None:
     except KeyboardInterrupt:
         _err("gwfc: interrupted")
         sys.exit(130)
-    except Exception:  # noqa: BLE001 - a bug: a short message, the traceback only with --debug
+    except Exception:
         _err("gwfc: internal error; this is a bug in gwfc. Please report it at "
              "https://github.com/gwfc/gwfc/issues.")
         _err(traceback.format_exc() if "--debug" in sys.argv else "Run with --debug to see the traceback.")

@@ -114,9 +114,9 @@ def parse_with_lark(text: str) -> Expr | ExprError:
     tokens = [t for t in node.children if isinstance(t, lark.Token)]
     if node.data == "secret_ref":
         name = tokens[1]
-        return Expr(SECRET, (str(name),), (name.start_pos,), text)
+        return Expr(SECRET, (str(name),), (int(name.start_pos or 0),), text)
     parts = tuple(str(t) for t in tokens)
-    offsets = tuple(int(t.start_pos) for t in tokens)
+    offsets = tuple(int(t.start_pos or 0) for t in tokens)
     return classify_dotted(parts, offsets, text)
 
 
@@ -153,8 +153,9 @@ def _what(ch: str) -> str:
 def _error(text: str, exc: Any) -> ExprError:
     import lark
 
+    offset: int
     if isinstance(exc, lark.exceptions.UnexpectedCharacters):
-        offset = exc.pos_in_stream
+        offset = int(exc.pos_in_stream or 0)
         expected = _describe(exc.allowed)
     elif isinstance(exc, lark.exceptions.UnexpectedEOF):
         offset = len(text)

@@ -16,7 +16,7 @@ def ir_schema() -> dict[str, Any]:
 
 def validate_ir(data: Any) -> list[str]:
     """Problems of an IR document against the schema (empty when valid)."""
-    import jsonschema
+    import jsonschema  # type: ignore[import-untyped]
 
     validator = jsonschema.Draft7Validator(ir_schema())
     out = []

@@ -8,12 +8,25 @@ action lowers to a Run (and an Op) through compiler/actions.py.
 
 from __future__ import annotations
 
+from typing import Any
+
 from . import expr as X
 from .actions import LOWERINGS, ActionImages, LowerInput
 from .ast import Job, Value, Workflow
 from .catalogue import catalogue
-from .ir import (IR, ContextRef, EnvEntry, IRValue, Mount, SecretRef, Source, Step, StepInput, StepOutput,
-                 WorkflowInputIR)
+from .ir import (
+    IR,
+    ContextRef,
+    EnvEntry,
+    IRValue,
+    Mount,
+    SecretRef,
+    Source,
+    Step,
+    StepInput,
+    StepOutput,
+    WorkflowInputIR,
+)
 from .resolve import FROM_INLINE, FROM_STEP, FROM_VOLUME, FROM_WORKFLOW, Resolution
 
 
@@ -35,6 +48,11 @@ def _env(wf: Workflow, job: Job) -> tuple[EnvEntry, ...]:
     for name, ev in job.env.items():
         merged[name] = EnvEntry(name, ir_value(ev.value), ev.value.span)
     return tuple(merged.values())
+
+
+def _instance_type(job: Job, wf: Workflow) -> str:
+    v = job.instance_type or wf.instance_type
+    return v.value if v is not None and v.is_str else ""
 
 
 def _target(job: Job) -> tuple[str, str]:
@@ -94,7 +112,7 @@ def lower(wf: Workflow, res: Resolution, name: str, images: ActionImages | None 
             else:  # pragma: no cover - every source is handled above
                 raise AssertionError(b.source)
             inputs.append(StepInput(in_name, b.kind, src, span))
-        params: dict[str, object] = {}
+        params: dict[str, Any] = {}
         for pname, p in job.params.items():
             if p.items is not None:
                 params[pname] = tuple(i.value if i.is_str else i.text for i in p.items)
@@ -118,15 +136,14 @@ def lower(wf: Workflow, res: Resolution, name: str, images: ActionImages | None 
         steps.append(Step(
             name=job_name,
             uses=spec.name,
-            params=tuple(params.items()),  # type: ignore[arg-type]
+            params=tuple(params.items()),
             run=run,
             op=op,
             inputs=tuple(inputs),
             outputs=tuple(outputs),
             needs=tuple(res.needs.get(job_name, ())),
             after=tuple(sorted(after, key=position.__getitem__)),
-            instance_type=(job.instance_type or wf.instance_type).value
-            if (job.instance_type or wf.instance_type) is not None else "",
+            instance_type=_instance_type(job, wf),
             span=job.name.span,
         ))
     w_inputs = []

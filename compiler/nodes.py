@@ -140,7 +140,7 @@ class Seq(Node):
     def kind_name(self) -> str:
         return "list"
 
-    def __iter__(self) -> Iterator[AnyNode]:  # type: ignore[override]
+    def __iter__(self) -> Iterator[AnyNode]:
         return iter(self[0])
 
 
@@ -148,14 +148,14 @@ class Map(Node):
     """(pairs, index, tag, line, column, end_line, end_column).
 
     `pairs` is the list of (key, value) in file order (keys are Scalars; merged `<<` pairs
-    included); `index` maps a key's text to its first (key, value) pair.
+    included); `by_key` maps a key's text to its first (key, value) pair.
     """
 
     __slots__ = ()
 
-    def __new__(cls, pairs: list[tuple[Scalar, AnyNode]], index: dict[str, tuple[Scalar, AnyNode]],
+    def __new__(cls, pairs: list[tuple[Scalar, AnyNode]], by_key: dict[str, tuple[Scalar, AnyNode]],
                 tag: str | None, line: int, column: int, end_line: int, end_column: int) -> Map:
-        return tuple.__new__(cls, (pairs, index, tag, line, column, end_line, end_column))
+        return tuple.__new__(cls, (pairs, by_key, tag, line, column, end_line, end_column))
 
     @property
     def pairs(self) -> list[tuple[Scalar, AnyNode]]:
@@ -163,7 +163,7 @@ class Map(Node):
         return self[0]  # type: ignore[no-any-return]
 
     @property
-    def index(self) -> dict[str, tuple[Scalar, AnyNode]]:
+    def by_key(self) -> dict[str, tuple[Scalar, AnyNode]]:
         """Key text → (key, value)."""
         return self[1]  # type: ignore[no-any-return]
 

@@ -88,7 +88,7 @@ def check_bytes(data: bytes, file: str, opts: Options | None = None) -> Result:
     gc.disable()
     try:
         _run(data, file, opts, sink, result)
-    except Exception:  # noqa: BLE001 - a bug: reported as GW901, never a traceback for users
+    except Exception:
         result.internal = traceback.format_exc()
         sink.report("GW901", Span.point(file, 1, 1),
                     "internal error in gwfc while checking this file; please report it "

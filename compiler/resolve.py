@@ -9,6 +9,7 @@ Everything is linear in the size of the workflow.
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass, field
 
 from . import expr as X
@@ -103,7 +104,7 @@ class Resolver:
                 close = self.close_job(name)
                 if close:
                     self.sink.report("GW401", span, f"`needs` names the unknown job \"{name}\"; did you mean \"{close}\"?",
-                                     notes=(f"job names are case-sensitive" if close.lower() == name.lower()
+                                     notes=("job names are case-sensitive" if close.lower() == name.lower()
                                             else f"jobs are {quote_list(self.wf.jobs)}",),
                                      fix=rename_fix(span, name, close))
                 else:
@@ -306,7 +307,8 @@ class Resolver:
                 notes.append(f"\"{out_name}\" is an inline volume input of \"{producer_name}\" (the 2021 beta "
                              "form); declare it under its `outputs:`")
             if close:
-                self.sink.report("GW303", span, f"job \"{producer_name}\" has no output \"{out_name}\"; did you mean \"{close}\"?",
+                self.sink.report("GW303", span,
+                                 f"job \"{producer_name}\" has no output \"{out_name}\"; did you mean \"{close}\"?",
                                  notes=notes, fix=rename_fix(span, out_name, close))
             else:
                 self.sink.report("GW303", span, f"job \"{producer_name}\" has no output \"{out_name}\"", notes=notes)
@@ -450,7 +452,7 @@ class Resolver:
             closing, target = path[-2], path[-1]
             job = self.wf.jobs[closing]
             span = next((n.span for n in job.needs if n.text == target), job.name.span)
-            hops = ", ".join(f"\"{a}\" needs \"{b}\"" for a, b in zip(path, path[1:]))
+            hops = ", ".join(f"\"{a}\" needs \"{b}\"" for a, b in itertools.pairwise(path))
             self.sink.report("GW404", span, "dependency cycle: " + " → ".join(path),
                              notes=(hops, "no job of the cycle can ever start; remove one of these `needs`"))
 

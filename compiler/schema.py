@@ -111,7 +111,7 @@ def quote_list(items: Iterable[str], limit: int = 10) -> str:
     """`a`, `b` and `c` — for messages listing alternatives."""
     xs = [f"\"{i}\"" for i in items]
     if len(xs) > limit:
-        xs = xs[:limit] + ["…"]
+        xs = [*xs[:limit], "…"]
     if not xs:
         return "none"
     if len(xs) == 1:

@@ -127,7 +127,7 @@ def unknown_param(ctx: Context, job: Job, spec: ActionSpec, param: Param) -> Non
     name = param.name.text
     span = param.name.span
     notes = [f"`{spec.name}` takes {quote_list(spec.params)}"]
-    if name in ("outputs", "inputs", "needs", "env", "resources", "uses", "with") and name != "env" \
+    if (name in ("outputs", "inputs", "needs", "env", "resources", "uses", "with") and name != "env") \
             or (name == "env" and spec.name != "container@v1"):
         msg = f"`{name}` is a job key, not a parameter of `{spec.name}`: move it out of `with:`"
         ctx.sink.report("GW312", span, msg, notes=notes)

@@ -31,7 +31,8 @@ _ASSIGN = re.compile(
     r"|\bread\s+(?:-\w+\s+)*([A-Za-z_][A-Za-z0-9_ ]*)"
     r"|\bexport\s+([A-Za-z_][A-Za-z0-9_]*)\s*(?:$|[;\n])",
     re.M)
-SHELLS = ("bash", "sh", "/bin/bash", "/bin/sh", "/usr/bin/env bash", "zsh", "ash", "dash")
+_SHELL_NAMES = ("bash", "sh", "zsh", "ash", "dash")
+_SHELL_C = ("-c", "-lc", "-ec", "-xc", "-ceu", "-euc", "-exc", "-xec")
 
 #: Variables an image or the shell defines (not worth an info when read).
 WELL_KNOWN = frozenset("""
@@ -76,7 +77,7 @@ def command_values(job: Job) -> Iterator[tuple[Value, bool]]:
         words = ([cmd.value.value] if cmd is not None and cmd.value.is_str else []) + [i.value for i in items]
         shell_at = -1
         for k in range(len(words) - 1):
-            if words[k].rsplit("/", 1)[-1] in ("bash", "sh", "zsh", "ash", "dash") and words[k + 1] in ("-c", "-lc", "-ec", "-xc", "-ceu", "-euc"):
+            if words[k].rsplit("/", 1)[-1] in _SHELL_NAMES and words[k + 1] in _SHELL_C:
                 shell_at = k + 2
                 break
         offset = 1 if cmd is not None and cmd.value.is_str else 0
@@ -148,7 +149,7 @@ def variables(ctx: Context, job: Job, commands: list[Value], env: set[str]) -> N
                 candidates.append((v, m, name))
     if not candidates:
         return
-    defined = set()
+    defined: set[str] = set()
     for v in commands:
         for m in _ASSIGN.finditer(v.value):
             for g in m.groups():

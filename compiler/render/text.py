@@ -71,7 +71,7 @@ def render(report: Report, color: bool = False) -> str:
     """The whole report as text (with ANSI colours when `color`)."""
     blocks = [format_diagnostic(d, report) for d in report.diagnostics]
     if not color:
-        lines = []
+        lines: list[str] = []
         for block in blocks:
             lines.extend(t for t, _ in block)
             lines.append("")

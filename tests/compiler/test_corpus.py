@@ -15,7 +15,6 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-
 from gwfc.compiler.ir import IR
 from gwfc.compiler.irschema import validate_ir
 from gwfc.compiler.pipeline import Options, check_path

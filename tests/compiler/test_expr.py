@@ -4,10 +4,9 @@ equal to the grammar on any string."""
 from __future__ import annotations
 
 import pytest
+from gwfc.compiler import expr as X
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
-from gwfc.compiler import expr as X
 
 
 @pytest.mark.parametrize("text,kind,parts", [
@@ -30,7 +29,7 @@ def test_forms(text: str, kind: str, parts: tuple[str, ...]) -> None:
     e = X.parse(text)
     assert isinstance(e, X.Expr)
     assert (e.kind, e.parts) == (kind, parts)
-    for part, offset in zip(e.parts, e.offsets):
+    for part, offset in zip(e.parts, e.offsets, strict=True):
         assert text[offset:offset + len(part)] == part
 
 

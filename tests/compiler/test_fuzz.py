@@ -5,10 +5,9 @@ from __future__ import annotations
 
 import random
 
+from gwfc.compiler.pipeline import Options, check_bytes
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-
-from gwfc.compiler.pipeline import Options, check_bytes
 
 from ..conftest import corpus_files
 

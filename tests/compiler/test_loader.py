@@ -8,7 +8,6 @@ from pathlib import Path
 
 import pytest
 import yaml
-
 from gwfc.compiler.diagnostics import Sink
 from gwfc.compiler.limits import DEFAULT_LIMITS
 from gwfc.compiler.loader import load

@@ -8,10 +8,9 @@ import subprocess
 import sys
 
 import pytest
-
 from gwfc.compiler.codes import REGISTRY, RULES
-from gwfc.compiler.loader import load
 from gwfc.compiler.diagnostics import Sink
+from gwfc.compiler.loader import load
 from gwfc.compiler.rules_doc import rules_markdown
 
 from ..conftest import ROOT

@@ -12,7 +12,6 @@ import random
 
 import jsonschema
 import pytest
-
 from gwfc.compiler.diagnostics import Severity
 from gwfc.compiler.nodes import to_python
 from gwfc.compiler.pipeline import Options, check_bytes
@@ -34,8 +33,8 @@ def verdicts(text: str) -> tuple[bool, bool] | None:
     r = check_bytes(text.encode("utf-8"), "x.yaml", Options())
     if any(d.code in UNCOMPARABLE for d in r.diagnostics) or r.source is None:
         return None
-    from gwfc.compiler.loader import load_source
     from gwfc.compiler.diagnostics import Sink
+    from gwfc.compiler.loader import load_source
 
     doc = load_source(r.source, Sink())
     data = to_python(doc.root)
@@ -45,8 +44,8 @@ def verdicts(text: str) -> tuple[bool, bool] | None:
 
 
 def _explain(text: str) -> str:
-    from gwfc.compiler.loader import load_source
     from gwfc.compiler.diagnostics import Sink
+    from gwfc.compiler.loader import load_source
 
     r = check_bytes(text.encode("utf-8"), "x.yaml", Options())
     doc = load_source(r.source, Sink())
