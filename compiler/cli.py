@@ -154,11 +154,7 @@ def check(
         usage("no workflow files to check (give paths, or run inside a repository with .gradient/workflows/)")
     tgt = None
     if target is not None:
-        from gwfc.targets.base import get_target
-
-        tgt = get_target(target)
-        if tgt is None:
-            usage(f"unknown target {target!r}")
+        tgt = find_target(target)
     opts = Options(config=cfg, ignore=tuple(ignore), want_ir=tgt is not None)
     results: list[Result] = []
     for f in files:
@@ -181,6 +177,19 @@ def check(
     if internal:
         internal_message(results, debug)
     raise typer.Exit(exit_status(diags, strict or cfg.strict, internal))
+
+
+def find_target(name: str) -> Any:
+    """A target by name, or a usage error naming the available ones (or why a plugin broke)."""
+    from gwfc.targets.base import PluginError, get_target, registry
+
+    try:
+        tgt = get_target(name)
+    except PluginError as exc:
+        usage(str(exc))
+    if tgt is None:
+        usage(f"unknown target {name!r}; available: {', '.join(registry()) or 'none'}")
+    return tgt
 
 
 def target_support(tgt: Any, r: Result, cfg: Config, opts: Options, sets: dict[str, str] | None = None) -> list[Diagnostic]:
@@ -335,11 +344,9 @@ def compile_cmd(
 ) -> None:
     """Compile a workflow into a target's artifacts (written atomically with -o)."""
     from gwfc.compiler.ir import trivial_placement
-    from gwfc.targets.base import EmitContext, get_target, parse_options, registry, write_bundle
+    from gwfc.targets.base import EmitContext, parse_options, write_bundle
 
-    tgt = get_target(target)
-    if tgt is None:
-        usage(f"unknown target {target!r}; available: {', '.join(registry()) or 'none'}")
+    tgt = find_target(target)
     set_values = parse_pairs(sets, "--set")
     if namespace is not None:
         set_values["namespace"] = namespace

@@ -199,22 +199,36 @@ def map_names(names: Iterable[tuple[str, Span | None]], mapper: Any, what: str, 
 
 # ---- registry --------------------------------------------------------------------------
 
+class PluginError(Exception):
+    """A target plugin could not be loaded (its entry point raised)."""
+
+
+def _load(ep: metadata.EntryPoint) -> Target:
+    obj = ep.load()
+    return obj() if isinstance(obj, type) else obj  # type: ignore[no-any-return]
+
+
 def registry() -> dict[str, Target]:
-    """Targets by name, from the `gwfc.targets` entry points (built-ins included)."""
+    """Targets by name, from the `gwfc.targets` entry points (built-ins included). A plugin
+    that fails to load is left out here; `get_target` reports why."""
     out: dict[str, Target] = {}
     for ep in metadata.entry_points(group="gwfc.targets"):
         try:
-            obj = ep.load()
-        except Exception:  # noqa: BLE001 - a broken plugin must not break gwfc
+            out[ep.name] = _load(ep)
+        except Exception:  # a broken plugin must not break the other targets
             continue
-        target = obj() if isinstance(obj, type) else obj
-        out[ep.name] = target
     return dict(sorted(out.items()))
 
 
 def get_target(name: str) -> Target | None:
-    """One target by name, or None."""
-    return registry().get(name)
+    """One target by name; None if no plugin has that name; PluginError if it fails to load."""
+    for ep in metadata.entry_points(group="gwfc.targets"):
+        if ep.name == name:
+            try:
+                return _load(ep)
+            except Exception as exc:
+                raise PluginError(f"the target plugin {name!r} ({ep.value}) failed to load: {exc!r}") from exc
+    return None
 
 
 # ---- writing ---------------------------------------------------------------------------
