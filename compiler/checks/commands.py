@@ -21,10 +21,12 @@ from ..scalarpos import locate
 from ..schema import quote_list, suggest
 from . import Context
 
-_IO_PATH = re.compile(r"(?<![\w./$-])/(inputs|outputs)/([^/\s'\"`;|&()<>]*)")
+# The literal comes first and the look-behind (not after a word, `.`, `/`, `$` or `-`) after
+# it: a pattern that starts with a look-behind cannot use the engine's fast literal search.
+_IO_PATH = re.compile(r"/(?<![\w./$-]/)(inputs|outputs)/([^/\s'\"`;|&()<>]*)")
 _REL_PATH = re.compile(r"(?<![\w./$-])(inputs|outputs)/([A-Za-z0-9_-]+)")
 _NAME_OK = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]*\Z")
-_VAR = re.compile(r"(?<!\$)\$(?:\{([A-Za-z_][A-Za-z0-9_]*)[^}]*\}|([A-Za-z_][A-Za-z0-9_]*))")
+_VAR = re.compile(r"\$(?<!\$\$)(?:\{([A-Za-z_][A-Za-z0-9_]*)[^}]*\}|([A-Za-z_][A-Za-z0-9_]*))")
 _ASSIGN = re.compile(
     r"(?:^|[\s;&|(`{])(?:export\s+|local\s+|declare\s+(?:-\w+\s+)*|readonly\s+)?([A-Za-z_][A-Za-z0-9_]*)\+?="
     r"|\bfor\s+([A-Za-z_][A-Za-z0-9_]*)\s+in\b"
@@ -93,46 +95,56 @@ def _is_comment_at(text: str, pos: int) -> bool:
 
 def io_paths(ctx: Context, job: Job, commands: list[tuple[Value, bool]]) -> None:
     """GW323, GW324, GW325."""
-    declared = {"inputs": list(job.inputs), "outputs": list(job.outputs)}
+    declared = {"inputs": set(job.inputs), "outputs": set(job.outputs)}
     reported: set[tuple[str, str]] = set()
     for value, _ in commands:
         text = value.value
         if "puts/" not in text:
             continue
-        for m in _IO_PATH.finditer(text):
-            where, name = m.group(1), m.group(2)
-            if not name or name in declared[where] or (where, name) in reported:
+        # One C-level pass collects the (where, name) pairs; only undeclared ones are looked at.
+        for where, name in set(_IO_PATH.findall(text)) - reported:
+            if not name or name in declared[where]:
                 continue
             if not _NAME_OK.match(name) and any(c in name for c in "$*?{[~"):
                 continue  # a variable or a glob: not a name gwfc can check
-            if _is_comment_at(text, m.start()):
+            m = next((m for m in _IO_PATH.finditer(text) if m.group(1, 2) == (where, name)
+                      and not _is_comment_at(text, m.start())), None)
+            if m is None:
                 continue
             reported.add((where, name))
-            span = locate(ctx.source, value.node, m.start(2), len(name))
-            names = declared[where]
-            close = suggest(name, names)
-            code = "GW323" if where == "inputs" else "GW324"
-            verb = "reads" if where == "inputs" else "writes"
-            msg = f"the command {verb} `/{where}/{name}`, but job \"{job.name.text}\" declares no {where[:-1]} \"{name}\""
-            notes = [f"declared {where}: {quote_list(names)}" if names else f"the job declares no {where}"]
-            fix = None
-            if close:
-                msg += f"; did you mean \"{close}\"?"
-                fix = Fix(f"replace with {close}", (Edit(span, close),))
-            elif where == "inputs":
-                notes.append("only declared inputs are mounted under `/inputs`")
-            else:
-                notes.append("only declared outputs are kept; anything else written under `/outputs` is lost")
-            ctx.sink.report(code, span, msg, notes=notes, fix=fix)
-        for m in _REL_PATH.finditer(text):
-            where, name = m.group(1), m.group(2)
-            if name not in declared[where] or _is_comment_at(text, m.start()):
-                continue
-            span = locate(ctx.source, value.node, m.start(1), len(where) + 1 + len(name))
-            ctx.sink.report("GW325", span,
-                            f"`{where}/{name}` is relative; the {where[:-1]} is at `/{where}/{name}`",
-                            notes=("a relative path depends on the image's working directory",),
-                            fix=Fix(f"write /{where}/{name}", (Edit(span, f"/{where}/{name}"),)))
+            _undeclared(ctx, job, value, where, name, m.start(2), sorted(declared[where]))
+        # A relative `inputs/X` exists only if not every `inputs/` is part of `/inputs/`.
+        if text.count("inputs/") > text.count("/inputs/") or text.count("outputs/") > text.count("/outputs/"):
+            for where, name in set(_REL_PATH.findall(text)):
+                if name not in declared[where]:
+                    continue
+                for m in _REL_PATH.finditer(text):
+                    if m.group(1, 2) != (where, name) or _is_comment_at(text, m.start()):
+                        continue
+                    span = locate(ctx.source, value.node, m.start(1), len(where) + 1 + len(name))
+                    ctx.sink.report("GW325", span,
+                                    f"`{where}/{name}` is relative; the {where[:-1]} is at `/{where}/{name}`",
+                                    notes=("a relative path depends on the image's working directory",),
+                                    fix=Fix(f"write /{where}/{name}", (Edit(span, f"/{where}/{name}"),)))
+
+
+def _undeclared(ctx: Context, job: Job, value: Value, where: str, name: str, offset: int, names: list[str]) -> None:
+    """GW323/GW324 for one path."""
+    span = locate(ctx.source, value.node, offset, len(name))
+    close = suggest(name, names)
+    code = "GW323" if where == "inputs" else "GW324"
+    verb = "reads" if where == "inputs" else "writes"
+    msg = f"the command {verb} `/{where}/{name}`, but job \"{job.name.text}\" declares no {where[:-1]} \"{name}\""
+    notes = [f"declared {where}: {quote_list(names)}" if names else f"the job declares no {where}"]
+    fix = None
+    if close:
+        msg += f"; did you mean \"{close}\"?"
+        fix = Fix(f"replace with {close}", (Edit(span, close),))
+    elif where == "inputs":
+        notes.append("only declared inputs are mounted under `/inputs`")
+    else:
+        notes.append("only declared outputs are kept; anything else written under `/outputs` is lost")
+    ctx.sink.report(code, span, msg, notes=notes, fix=fix)
 
 
 def variables(ctx: Context, job: Job, commands: list[Value], env: set[str]) -> None:
