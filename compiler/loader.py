@@ -7,20 +7,23 @@ errors at their position, tabs, several documents, duplicate keys, complex keys,
 tags, nesting depth, aliases (recursive ones, and expansion beyond the limit), merge keys
 (`<<`, which PyYAML's safe_load applies).
 
-The tree is built from libyaml's events (PyYAML's C parser where present) by an explicit
-stack, so no input can exhaust the C stack: PyYAML's own composer recurses in C and crashes on
-deep nesting. A faster builder can replace `_build` as long as it produces the same tree; a
-test compares them over the corpus.
+The tree is built from libyaml's events by an explicit stack, so no input can exhaust the C
+stack: PyYAML's own composer recurses in C and crashes on deep nesting. The builder is the C
+extension in `_yamlc` (the same loop in C, on a vendored libyaml) when it was built, else
+`_build` here on PyYAML's C parser; tests/compiler/test_fastloader.py checks that both give the
+same tree and the same diagnostics.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
 import yaml
 from yaml import events as ev
 
+from . import _yamlc
 from .diagnostics import Sink
 from .limits import DEFAULT_LIMITS, Limits
 from .nodes import COLLECTION_TAGS, SCALAR_TAGS, AnyNode, Map, Scalar, Seq
@@ -29,6 +32,7 @@ from .source import SourceFile, Span
 _Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 _SHORT_TAG = {"tag:yaml.org,2002:": "!!"}
+_ESCAPED_TAG = re.compile(r"(?:!<?|%TAG\s)\S*%[0-9A-Fa-f]{2}\S*")
 
 
 @dataclass(slots=True)
@@ -75,7 +79,15 @@ def load(data: bytes, name: str, sink: Sink, limits: Limits = DEFAULT_LIMITS) ->
 
 def load_source(source: SourceFile, sink: Sink, limits: Limits = DEFAULT_LIMITS) -> Document:
     """Parse decoded text into a node tree."""
-    root = _build(source, sink, limits)
+    try:
+        root = (_yamlc.build if _yamlc.AVAILABLE else _build)(source, sink, limits)
+    except UnicodeDecodeError:
+        # A %-escaped tag whose bytes are not UTF-8 (`!%C0%80`): libyaml accepts it, the
+        # conversion of the tag to text fails (in PyYAML's parser and in ours alike).
+        m = _ESCAPED_TAG.search(source.text)
+        at = source.span(m.start(), m.end()) if m else Span.point(source.name, 1, 1)
+        sink.report("GW113", at, "a tag whose %-escapes are not UTF-8", notes=("remove the tag",))
+        root = None
     if root is None and not sink.has_errors:
         sink.report("GW112", Span.point(source.name, 1, 1), "the file holds no workflow (it is empty)",
                     notes=("a workflow needs at least a `jobs:` map",))

@@ -199,3 +199,11 @@ def test_keys_are_scalars_as_written() -> None:
     doc, sink = _load("5: a\ntrue: b\n~: c\n")
     assert doc.root.keys() == ["5", "true", "~"]
     assert isinstance(doc.root.pairs[0][0], Scalar)
+
+
+def test_tag_that_is_not_utf8() -> None:
+    for text in ("a: !%C0%80 x\n", "%TAG !e! tag:%ED%A0%80\n--- !e!x 1\n"):
+        r = check_text(text, dedent=False)
+        assert codes(r) == ["GW113"] and not r.internal
+    # libyaml itself rejects this one while scanning the verbatim tag
+    assert codes(check_text("a: !<%FF> [1]\n", dedent=False)) == ["GW101"]
