@@ -13,19 +13,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from .actions_images import ActionImages
 from .ir import ContextRef, EnvEntry, IRValue, Mount, Op, Run, SecretRef
 
 #: Where script@v1's script is placed in the container.
 SCRIPT_PATH = "/gwfc/script.sh"
-
-
-@dataclass(frozen=True, slots=True)
-class ActionImages:
-    """Images of the helper steps (configurable in gwfc.toml `[actions]`)."""
-
-    git: str = "alpine/git:2.45.2"
-    s3: str = "amazon/aws-cli:2.17.0"
-    model: str = "busybox:1.36"
 
 
 @dataclass(frozen=True, slots=True)

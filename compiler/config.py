@@ -28,7 +28,6 @@ namespace = "ml"
 from __future__ import annotations
 
 import re
-import tomllib
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -99,6 +98,8 @@ def discover(start: Path) -> Path | None:
     for d in (start, *start.parents):
         p = d / "pyproject.toml"
         if p.is_file():
+            import tomllib
+
             try:
                 data = tomllib.loads(p.read_text(encoding="utf-8"))
             except (tomllib.TOMLDecodeError, OSError, UnicodeDecodeError):
@@ -157,6 +158,8 @@ def load_config(path: Path | None, sink: Sink, cwd: Path | None = None) -> Confi
         path = discover(cwd or Path.cwd())
         if path is None:
             return Config()
+    import tomllib
+
     name = str(path)
     try:
         text = path.read_text(encoding="utf-8")

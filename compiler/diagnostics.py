@@ -9,7 +9,6 @@ safely can; exceptions mean bugs.
 from __future__ import annotations
 
 import enum
-import hashlib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, replace
 
@@ -73,6 +72,8 @@ class Diagnostic:
         It hashes the code, the message and `context` (the text of the line the span starts
         on, stripped), not the line number, so inserting lines above keeps it.
         """
+        import hashlib
+
         h = hashlib.sha256(f"{self.code}\0{self.message}\0{context.strip()}".encode()).hexdigest()
         return replace(self, fingerprint=h[:16])
 

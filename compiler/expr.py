@@ -87,8 +87,23 @@ def grammar_text() -> str:
     return resources.files("gwfc.grammar").joinpath("expr.lark").read_text(encoding="utf-8")
 
 
+_MEMO: dict[str, Expr | ExprError] = {}
+
+
 def parse(text: str) -> Expr | ExprError:
-    """Parse and classify one reference (the whole scalar, without surrounding blanks)."""
+    """Parse and classify one reference (the whole scalar, without surrounding blanks).
+
+    Results are immutable and memoised: a workflow reads most outputs from several jobs.
+    """
+    hit = _MEMO.get(text)
+    if hit is None:
+        if len(_MEMO) >= 65536:
+            _MEMO.clear()
+        hit = _MEMO[text] = _parse(text)
+    return hit
+
+
+def _parse(text: str) -> Expr | ExprError:
     if _DOTTED_FAST.match(text):
         parts = tuple(text.split("."))
         offsets = []

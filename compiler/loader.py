@@ -20,16 +20,12 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-import yaml
-from yaml import events as ev
-
 from . import _yamlc
 from .diagnostics import Sink
 from .limits import DEFAULT_LIMITS, Limits
 from .nodes import COLLECTION_TAGS, SCALAR_TAGS, AnyNode, Map, Scalar, Seq
 from .source import SourceFile, Span
 
-_Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 _SHORT_TAG = {"tag:yaml.org,2002:": "!!"}
 _ESCAPED_TAG = re.compile(r"(?:!<?|%TAG\s)\S*%[0-9A-Fa-f]{2}\S*")
@@ -106,6 +102,10 @@ class _Stop(Exception):
 
 
 def _build(source: SourceFile, sink: Sink, limits: Limits) -> AnyNode | None:
+    import yaml  # the fallback builder: PyYAML's parser (C where present)
+    from yaml import events as ev
+
+    loader_cls: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     name = source.name
     depth_limit = limits.depth
     alias_limit = limits.alias_nodes
@@ -171,7 +171,7 @@ def _build(source: SourceFile, sink: Sink, limits: Limits) -> AnyNode | None:
         index[text] = pair
         frame[1].append(pair)
 
-    parser = _Loader(source.text)
+    parser = loader_cls(source.text)
     try:
         while True:
             event = parser.get_event()
@@ -301,7 +301,8 @@ _HINTS = (
 )
 
 
-def _report_yaml_error(exc: yaml.MarkedYAMLError, source: SourceFile, sink: Sink) -> None:
+def _report_yaml_error(exc: Any, source: SourceFile, sink: Sink) -> None:
+    """Report a PyYAML MarkedYAMLError (from either builder) as GW101/GW102/GW104/GW107."""
     name = source.name
     mark = exc.problem_mark or exc.context_mark
     line, col = (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)

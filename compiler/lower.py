@@ -11,7 +11,8 @@ from __future__ import annotations
 from typing import Any
 
 from . import expr as X
-from .actions import LOWERINGS, ActionImages, LowerInput
+from .actions import LOWERINGS, LowerInput
+from .actions_images import ActionImages
 from .ast import Job, Value, Workflow
 from .catalogue import catalogue
 from .ir import (

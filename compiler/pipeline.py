@@ -16,18 +16,21 @@ import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .actions import ActionImages
+from typing import TYPE_CHECKING
+
+from .actions_images import ActionImages
 from .ast import Workflow
 from .build import build
 from .checks import Context, run_checks
 from .config import Config
 from .diagnostics import Diagnostic, Severity, Sink
-from .ir import IR
 from .loader import load
-from .lower import lower
 from .resolve import Resolution, resolve
 from .source import SourceFile, Span
 from .suppress import ignored, scan
+
+if TYPE_CHECKING:
+    from .ir import IR
 
 
 @dataclass(slots=True)
@@ -119,6 +122,8 @@ def _run(data: bytes, file: str, opts: Options, sink: Sink, result: Result) -> N
     result.resolution = res
     run_checks(Context(wf, doc.source, sink, res, cfg.profile()))
     if opts.want_ir and not sink.has_errors and res.order is not None:
+        from .lower import lower  # only commands that need an IR pay for the lowering modules
+
         result.ir = lower(wf, res, workflow_name(file, opts.name), opts.images)
 
 

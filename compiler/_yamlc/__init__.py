@@ -9,8 +9,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import yaml
-
 from ..diagnostics import Sink
 from ..limits import Limits
 from ..nodes import (
@@ -39,7 +37,9 @@ else:
 _STREAM = "<unicode string>"
 
 
-def _mark(data: tuple[int, int, int] | None) -> yaml.Mark | None:
+def _mark(data: tuple[int, int, int] | None) -> Any:
+    import yaml
+
     # PyYAML's CParser makes its marks without buffer (so without a snippet); the pointer is unused.
     return None if data is None else yaml.Mark(_STREAM, data[0], data[1], data[2], None, 0)
 
@@ -58,6 +58,8 @@ def build(source: SourceFile, sink: Sink, limits: Limits) -> AnyNode | None:
 
 def _report_error(error: Any, source: SourceFile, sink: Sink) -> None:
     """Report libyaml's error exactly as `_build` reports PyYAML's exception for it."""
+    import yaml  # only on a YAML error
+
     from ..loader import _report_yaml_error  # late: the loader imports this package
 
     if error[0] == "reader":
