@@ -26,7 +26,6 @@ from .limits import DEFAULT_LIMITS, Limits
 from .nodes import COLLECTION_TAGS, SCALAR_TAGS, AnyNode, Map, Scalar, Seq
 from .source import SourceFile, Span
 
-
 _SHORT_TAG = {"tag:yaml.org,2002:": "!!"}
 _ESCAPED_TAG = re.compile(r"(?:!<?|%TAG\s)\S*%[0-9A-Fa-f]{2}\S*")
 

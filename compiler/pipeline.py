@@ -15,7 +15,6 @@ import gc
 import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
-
 from typing import TYPE_CHECKING
 
 from .actions_images import ActionImages
