@@ -155,7 +155,7 @@ def check(
     tgt = None
     if target is not None:
         tgt = find_target(target)
-    opts = Options(config=cfg, ignore=tuple(ignore), want_ir=tgt is not None)
+    opts = Options(config=cfg, ignore=tuple(ignore), want_ir=tgt is not None, freeze_gc=True)
     results: list[Result] = []
     for f in files:
         if f == "-":
@@ -252,7 +252,7 @@ def load_checked(file: str, config: Optional[Path], name: Optional[str], stdin_f
     """Check a file for a command that needs its IR; diagnostics go to stderr; exit 1 on errors."""
     sink = Sink()
     cfg = load_cfg(config, sink)
-    opts = Options(config=cfg, want_ir=True, name=name, ignore=tuple(ignore or ()))
+    opts = Options(config=cfg, want_ir=True, name=name, ignore=tuple(ignore or ()), freeze_gc=True)
     if file == "-":
         r = check_bytes(sys.stdin.buffer.read(), stdin_filename or "<stdin>", opts)
     else:

@@ -44,6 +44,11 @@ class Options:
     #: The IR's workflow name (`--name`); default: the file's stem.
     name: str | None = None
     images: ActionImages = field(default_factory=ActionImages)
+    #: After the check, move what is alive out of the collector's reach (`gc.freeze`). Right
+    #: for a short process such as the CLI (the collector would otherwise rescan the whole
+    #: workflow on its next pass); wrong for a long-running one (objects frozen there and
+    #: later part of garbage cycles would never be collected), hence off by default.
+    freeze_gc: bool = False
 
 
 @dataclass(slots=True)
@@ -97,9 +102,8 @@ def check_bytes(data: bytes, file: str, opts: Options | None = None) -> Result:
                     "(run with --debug for the traceback)")
     finally:
         if gc_enabled:
-            # What the check made is still freed by reference counting; freezing only keeps
-            # the collector from rescanning it all on its next pass.
-            gc.freeze()
+            if opts.freeze_gc:
+                gc.freeze()
             gc.enable()
     result.diagnostics = finish(sink.items, result.source, opts)
     return result

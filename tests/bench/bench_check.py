@@ -13,6 +13,7 @@ sizes (linear ≈ the size ratio). Not a test: speed is measured here, not asser
 from __future__ import annotations
 
 import argparse
+import itertools
 import shutil
 import statistics
 import subprocess
@@ -68,7 +69,7 @@ def main() -> int:
         print(f"{name:<12} {n:>6} {lo:>8.3f} {med:>9.3f} {rc:>5}")
     for name, _ in tools:
         mine = [r for r in rows if r[0] == name]
-        for a, b in zip(mine, mine[1:]):
+        for a, b in itertools.pairwise(mine):
             print(f"{name}: {a[1]} → {b[1]} jobs ({b[1] / a[1]:.0f}×): time ×{b[3] / a[3]:.1f} (median)")
     return 0
 

@@ -1,0 +1,103 @@
+"""Positions between gwfc and the Language Server Protocol.
+
+gwfc's `Span` has 1-based lines and columns counted in Unicode code points, the end exclusive
+(DESIGN.md, Span and Diagnostic). LSP positions are 0-based, and their `character` counts code
+units of the encoding negotiated at `initialize`: UTF-16 unless the client offers another
+(LSP 3.17 `positionEncoding`), so an astral character such as 😀 counts 2. Every feature of the
+server converts through this module and nowhere else.
+
+Lines are what gwfc counts: text split on `\\n`, a `\\r` before it dropped, which is what LSP
+counts for `\\n` and `\\r\\n` files. gwfc skips a UTF-8 byte-order mark before it reads the
+text, so when the editor's text starts with U+FEFF, gwfc's columns on line 1 are one less.
+"""
+
+from __future__ import annotations
+
+from gwfc.compiler.source import Span
+from lsprotocol import types as lsp
+
+UTF16 = "utf-16"
+UTF8 = "utf-8"
+UTF32 = "utf-32"
+ENCODINGS = (UTF16, UTF8, UTF32)
+
+
+def units(text: str, encoding: str = UTF16) -> int:
+    """How many code units `text` takes in `encoding`."""
+    if encoding == UTF32 or text.isascii():
+        return len(text)
+    if encoding == UTF16:
+        return len(text) + sum(1 for c in text if ord(c) > 0xFFFF)
+    return len(text.encode("utf-8", "surrogatepass"))
+
+
+def to_units(line: str, column: int, encoding: str = UTF16) -> int:
+    """A 0-based code-point column of `line` as code units; past the end, each column is one."""
+    if column <= len(line):
+        return units(line[:column], encoding)
+    return units(line, encoding) + column - len(line)
+
+
+def from_units(line: str, character: int, encoding: str = UTF16) -> int:
+    """A 0-based code-unit column of `line` as code points.
+
+    A position inside a character (between the two halves of a UTF-16 surrogate pair) falls
+    back to the start of that character; past the end of the line, each unit is one column.
+    """
+    if encoding == UTF32 or line.isascii():
+        return character
+    used = 0
+    for i, ch in enumerate(line):
+        width = units(ch, encoding)
+        if used + width > character:
+            return i
+        used += width
+    return len(line) + character - used
+
+
+def gwfc_text(text: str) -> str:
+    """The text as gwfc reads it: without a leading byte-order mark."""
+    return text[1:] if text.startswith("\ufeff") else text
+
+
+class LineIndex:
+    """The lines of one text, for converting positions both ways."""
+
+    __slots__ = ("bom", "encoding", "lines", "text")
+
+    def __init__(self, text: str, encoding: str = UTF16) -> None:
+        self.text = text
+        self.encoding = encoding if encoding in ENCODINGS else UTF16
+        self.lines = text.split("\n")
+        self.bom = text.startswith("\ufeff")
+
+    def line(self, index: int) -> str:
+        """The text of a 0-based line, without its line end ("" past the end)."""
+        if 0 <= index < len(self.lines):
+            text = self.lines[index]
+            return text[:-1] if text.endswith("\r") else text
+        return ""
+
+    def _shift(self, line0: int) -> int:
+        return 1 if self.bom and line0 == 0 else 0
+
+    # ---- gwfc → LSP ---------------------------------------------------------------------
+
+    def position(self, line: int, column: int) -> lsp.Position:
+        """gwfc's 1-based (line, code-point column) as an LSP position."""
+        line0 = max(line - 1, 0)
+        col0 = max(column - 1, 0) + self._shift(line0)
+        return lsp.Position(line=line0, character=to_units(self.line(line0), col0, self.encoding))
+
+    def range(self, span: Span) -> lsp.Range:
+        """A gwfc span as an LSP range."""
+        return lsp.Range(start=self.position(span.line, span.column),
+                         end=self.position(span.end_line, span.end_column))
+
+    # ---- LSP → gwfc ---------------------------------------------------------------------
+
+    def from_position(self, pos: lsp.Position) -> tuple[int, int]:
+        """An LSP position as gwfc's 1-based (line, code-point column)."""
+        line0 = pos.line
+        col0 = from_units(self.line(line0), pos.character, self.encoding) - self._shift(line0)
+        return line0 + 1, max(col0, 0) + 1

@@ -1,0 +1,77 @@
+"""The one conversion between gwfc positions (1-based, code points) and LSP (0-based, UTF-16)."""
+
+from __future__ import annotations
+
+import pytest
+from gwfc.compiler.lsp.positions import UTF8, UTF16, UTF32, LineIndex, from_units, to_units, units
+from gwfc.compiler.source import Span
+from lsprotocol import types as lsp
+
+LINE = 'x: "é中😀", bogus'  # é: 1 unit, 中: 1 unit, 😀: 2 units in UTF-16
+
+
+@pytest.mark.parametrize(("text", "encoding", "expected"), [
+    ("abc", UTF16, 3),
+    ("é中", UTF16, 2),
+    ("😀", UTF16, 2),
+    ("é中😀", UTF16, 4),
+    ("é中😀", UTF8, 2 + 3 + 4),
+    ("é中😀", UTF32, 3),
+])
+def test_units(text: str, encoding: str, expected: int) -> None:
+    assert units(text, encoding) == expected
+
+
+def test_columns_after_astral_characters() -> None:
+    col = LINE.index("bogus")  # 0-based code points
+    assert col == 10
+    assert to_units(LINE, col) == 11
+    assert to_units(LINE, col, UTF8) == len(LINE[:col].encode("utf-8")) == 16
+    assert to_units(LINE, col, UTF32) == 10
+    assert from_units(LINE, 11) == 10
+    assert from_units(LINE, 16, UTF8) == 10
+
+
+def test_round_trip_every_column() -> None:
+    for enc in (UTF16, UTF8, UTF32):
+        for col in range(len(LINE) + 3):
+            assert from_units(LINE, to_units(LINE, col, enc), enc) == col
+
+
+def test_inside_a_surrogate_pair_falls_back_to_the_character() -> None:
+    emoji = LINE.index("😀")
+    assert from_units(LINE, to_units(LINE, emoji) + 1) == emoji
+
+
+def test_span_to_range_and_back() -> None:
+    index = LineIndex("jobs:\n" + LINE + "\n")
+    col = LINE.index("bogus") + 1  # gwfc: 1-based
+    span = Span("f", 2, col, 2, col + 5)
+    rng = index.range(span)
+    assert rng == lsp.Range(lsp.Position(1, 11), lsp.Position(1, 16))
+    assert index.from_position(rng.start) == (2, col)
+    assert index.from_position(rng.end) == (2, col + 5)
+
+
+def test_crlf_lines() -> None:
+    index = LineIndex("a: 1\r\n😀: 2\r\n")
+    assert index.line(1) == "😀: 2"
+    assert index.range(Span("f", 2, 2, 2, 3)) == lsp.Range(lsp.Position(1, 2), lsp.Position(1, 3))
+
+
+def test_byte_order_mark_shifts_line_one() -> None:
+    # gwfc reads the text without its BOM; the editor's line 0 still has it.
+    index = LineIndex("\ufeffjobs: x\nb: 1\n")
+    assert index.position(1, 1) == lsp.Position(0, 1)
+    assert index.position(2, 1) == lsp.Position(1, 0)
+    assert index.from_position(lsp.Position(0, 1)) == (1, 1)
+
+
+def test_past_the_end() -> None:
+    index = LineIndex("ab\n")
+    assert index.position(1, 5) == lsp.Position(0, 4)  # a point after the line end stays put
+    assert index.position(3, 1) == lsp.Position(2, 0)
+
+
+def test_unknown_encoding_is_utf16() -> None:
+    assert LineIndex("", "utf-7").encoding == UTF16
