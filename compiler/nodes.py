@@ -14,7 +14,8 @@ from __future__ import annotations
 import datetime
 import re
 from collections.abc import Iterator
-from typing import Any, Union
+from operator import itemgetter
+from typing import TYPE_CHECKING, Any, Union
 
 from .source import Span
 
@@ -43,25 +44,27 @@ class Node(tuple):  # type: ignore[type-arg]
 
     __slots__ = ()
 
-    @property
-    def line(self) -> int:
-        """1-based start line."""
-        return self[-4]  # type: ignore[no-any-return]
+    if TYPE_CHECKING:
+        @property
+        def line(self) -> int:
+            """1-based start line."""
 
-    @property
-    def column(self) -> int:
-        """1-based start column (code points)."""
-        return self[-3]  # type: ignore[no-any-return]
+        @property
+        def column(self) -> int:
+            """1-based start column (code points)."""
 
-    @property
-    def end_line(self) -> int:
-        """1-based end line."""
-        return self[-2]  # type: ignore[no-any-return]
+        @property
+        def end_line(self) -> int:
+            """1-based end line."""
 
-    @property
-    def end_column(self) -> int:
-        """End column, exclusive."""
-        return self[-1]  # type: ignore[no-any-return]
+        @property
+        def end_column(self) -> int:
+            """End column, exclusive."""
+    else:  # C-level getters: these are read hundreds of thousands of times
+        line = property(itemgetter(-4), doc='1-based start line.')
+        column = property(itemgetter(-3), doc='1-based start column (code points).')
+        end_line = property(itemgetter(-2), doc='1-based end line.')
+        end_column = property(itemgetter(-1), doc='End column, exclusive.')
 
     def span(self, file: str) -> Span:
         """The node's extent as a Span in `file`."""
@@ -87,25 +90,27 @@ class Scalar(Node):
         return tuple.__new__(cls, (text, style, tag, typed_value(text, style, tag),
                                    line, column, end_line, end_column))
 
-    @property
-    def text(self) -> str:
-        """The scalar's content as written (after quoting and folding are undone)."""
-        return self[0]  # type: ignore[no-any-return]
+    if TYPE_CHECKING:
+        @property
+        def text(self) -> str:
+            """The scalar's content as written (after quoting and folding are undone)."""
 
-    @property
-    def style(self) -> str:
-        """'' for plain, else the quote or block indicator."""
-        return self[1]  # type: ignore[no-any-return]
+        @property
+        def style(self) -> str:
+            """'' for plain, else the quote or block indicator."""
 
-    @property
-    def tag(self) -> str | None:
-        """The explicit tag, or None."""
-        return self[2]  # type: ignore[no-any-return]
+        @property
+        def tag(self) -> str | None:
+            """The explicit tag, or None."""
 
-    @property
-    def value(self) -> Any:
-        """The YAML 1.1 typed value (str, int, float, bool, None or Timestamp)."""
-        return self[3]
+        @property
+        def value(self) -> Any:
+            """The YAML 1.1 typed value (str, int, float, bool, None or Timestamp)."""
+    else:  # C-level getters: these are read hundreds of thousands of times
+        text = property(itemgetter(0), doc="The scalar's content as written (after quoting and folding are undone).")
+        style = property(itemgetter(1), doc="'' for plain, else the quote or block indicator.")
+        tag = property(itemgetter(2), doc='The explicit tag, or None.')
+        value = property(itemgetter(3), doc='The YAML 1.1 typed value (str, int, float, bool, None or Timestamp).')
 
     @property
     def is_str(self) -> bool:
@@ -126,15 +131,17 @@ class Seq(Node):
                 line: int, column: int, end_line: int, end_column: int) -> Seq:
         return tuple.__new__(cls, (items, tag, line, column, end_line, end_column))
 
-    @property
-    def items(self) -> list[AnyNode]:
-        """The elements."""
-        return self[0]  # type: ignore[no-any-return]
+    if TYPE_CHECKING:
+        @property
+        def items(self) -> list[AnyNode]:
+            """The elements."""
 
-    @property
-    def tag(self) -> str | None:
-        """The explicit tag, or None."""
-        return self[1]  # type: ignore[no-any-return]
+        @property
+        def tag(self) -> str | None:
+            """The explicit tag, or None."""
+    else:  # C-level getters: these are read hundreds of thousands of times
+        items = property(itemgetter(0), doc='The elements.')
+        tag = property(itemgetter(1), doc='The explicit tag, or None.')
 
     @property
     def kind_name(self) -> str:
@@ -157,20 +164,22 @@ class Map(Node):
                 tag: str | None, line: int, column: int, end_line: int, end_column: int) -> Map:
         return tuple.__new__(cls, (pairs, by_key, tag, line, column, end_line, end_column))
 
-    @property
-    def pairs(self) -> list[tuple[Scalar, AnyNode]]:
-        """(key, value) pairs in file order."""
-        return self[0]  # type: ignore[no-any-return]
+    if TYPE_CHECKING:
+        @property
+        def pairs(self) -> list[tuple[Scalar, AnyNode]]:
+            """(key, value) pairs in file order."""
 
-    @property
-    def by_key(self) -> dict[str, tuple[Scalar, AnyNode]]:
-        """Key text → (key, value)."""
-        return self[1]  # type: ignore[no-any-return]
+        @property
+        def by_key(self) -> dict[str, tuple[Scalar, AnyNode]]:
+            """Key text → (key, value)."""
 
-    @property
-    def tag(self) -> str | None:
-        """The explicit tag, or None."""
-        return self[2]  # type: ignore[no-any-return]
+        @property
+        def tag(self) -> str | None:
+            """The explicit tag, or None."""
+    else:  # C-level getters: these are read hundreds of thousands of times
+        pairs = property(itemgetter(0), doc='(key, value) pairs in file order.')
+        by_key = property(itemgetter(1), doc='Key text → (key, value).')
+        tag = property(itemgetter(2), doc='The explicit tag, or None.')
 
     @property
     def kind_name(self) -> str:

@@ -69,6 +69,7 @@ class Resolver:
         self.sink = sink
         self.res = Resolution()
         self.lower_names = {name.lower(): name for name in wf.jobs}
+        self.needs_sets: dict[str, set[str]] = {}
 
     def run(self) -> Resolution:
         """Resolve needs, then references, then order the graph."""
@@ -117,6 +118,7 @@ class Resolver:
             seen.add(name)
             valid.append(name)
         self.res.needs[me] = valid
+        self.needs_sets[me] = seen
 
     # ---- references --------------------------------------------------------------------
 
@@ -148,16 +150,16 @@ class Resolver:
         if val is None:
             return
         text = val.value
-        if text != text.strip():
+        stripped = text.strip()
+        if text != stripped:
             span = val.span
             self.sink.report("GW332", span, "the reference has blanks before or after it",
                              notes=("a reference is the whole value",),
-                             fix=Fix("remove the blanks", (Edit(span, text.strip()),)))
+                             fix=Fix("remove the blanks", (Edit(span, stripped),)))
         e = val.expr
         if e is None:  # too long: reported by the builder
             return
-        stripped = text.strip()
-        if isinstance(e, X.ExprError):
+        if e.__class__ is X.ExprError:
             if self.not_a_reference(job, inp, stripped):
                 return
             lead = len(text) - len(text.lstrip())
@@ -276,8 +278,9 @@ class Resolver:
 
     def bind_job_output(self, job: Job, inp: JobInput, e: X.Expr) -> None:
         me = job.name.text
-        producer_name = e.job
-        out_name = e.name
+        parts = e.parts
+        producer_name = parts[0]
+        out_name = parts[2]
         producer = self.wf.jobs.get(producer_name)
         if producer is None:
             span = self.ref_span(inp, 0)
@@ -313,7 +316,7 @@ class Resolver:
             else:
                 self.sink.report("GW303", span, f"job \"{producer_name}\" has no output \"{out_name}\"", notes=notes)
             return
-        if producer_name not in self.res.needs.get(me, ()):
+        if producer_name not in self.needs_sets[me]:
             self.missing_needs(job, inp, producer_name)
         self.res.bindings[me][inp.name.text] = Binding(me, inp.name.text, out.decl.kind, FROM_STEP,
                                                        producer=producer_name, output=out_name)
