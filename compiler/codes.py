@@ -412,6 +412,27 @@ RULES: tuple[Rule, ...] = (
     Rule("GW504", "unsupported-feature", E, "the target cannot express this",
          "The target has no equivalent for this part of the workflow; compiling would lose "
          "its meaning."),
+    Rule("GW531", "argo-instance-type", I, "an instance type Argo cannot schedule by",
+         "The profile has no row for this instance type, so the Argo target sets no resource requests "
+         "(the node selector stays); or the name cannot be a Kubernetes label value, so there is no node "
+         "selector. Add the type under `[instance-types]` in gwfc.toml.",
+         "jobs:\n  a:\n" + _MINIMAL_JOB + "    resources:\n      instance-type: my-gpu\n", target="argo"),
+    Rule("GW532", "argo-entrypoint-bypassed", W, "args with `{{` run without the image's entrypoint on Argo",
+         "Argo reads `{{ }}` as its own template variables, so gwfc carries such args and env values encoded "
+         "and decodes them in the pod; the decoder runs args[0] as the command, without the image's "
+         "entrypoint. Give `command` if the entrypoint matters.",
+         "jobs:\n  a:\n    uses: container@v1\n    with:\n      image: bash:5\n      args: [echo, \"{{x}}\"]\n",
+         target="argo"),
+    Rule("GW533", "argo-fixed-value", I, "a value with `{{` is fixed in the Argo workflow, not a parameter",
+         "Argo would read `{{ }}` in a parameter value as a template; gwfc writes the value into the workflow "
+         "(encoded) instead, so it cannot be changed when the workflow is submitted.",
+         "inputs:\n  t:\n    type: string\n    with:\n      value: \"{{x}}\"\njobs:\n  a:\n" + _MINIMAL_JOB
+         + "    inputs:\n      t: workflow.inputs.t\n", target="argo"),
+    Rule("GW534", "argo-large-template", W, "a job's Argo template is larger than 96 KiB",
+         "Argo hands each template to its executor in one environment variable, which Kubernetes limits to "
+         "128 KiB; a long script or value can keep the pod from starting. Put large files in a dataset."),
+    Rule("GW535", "argo-co-location", I, "co-located steps run in pods of their own on Argo",
+         "The placement put several steps in one group; the Argo target does not merge them into one pod yet."),
     Rule("GW511", "host-runtime-image", I, "the host runtime does not use the image",
          "`--runtime host` runs steps on this machine in bubblewrap with the `/inputs` and "
          "`/outputs` contract kept, but without the job's image: the tools the step calls must "

@@ -25,6 +25,22 @@ def test_example_fires_its_rule(rule) -> None:
     assert rule.code in codes(result), (rule.code, [(d.code, d.message) for d in result.diagnostics])
 
 
+TARGET_EXAMPLES = [r for r in RULES if r.example and r.target]
+
+
+@pytest.mark.parametrize("rule", TARGET_EXAMPLES, ids=[r.code for r in TARGET_EXAMPLES])
+def test_target_example_fires_with_its_target(rule) -> None:
+    from gwfc.targets.base import get_target
+
+    if get_target(rule.target) is None:
+        pytest.fail(f"target {rule.target} is not installed")
+    out = subprocess.run([sys.executable, "-m", "gwfc.compiler.cli", "check", "--target", rule.target, "--format",
+                          "json", "-"], input=rule.example, capture_output=True, text=True)
+    import json
+
+    assert rule.code in [d["code"] for d in json.loads(out.stdout)], out.stdout + out.stderr
+
+
 def test_bytes_examples() -> None:
     for r in RULES:
         if r.example_bytes is not None:

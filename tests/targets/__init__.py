@@ -1,0 +1,1 @@
+"""Tests of the targets (one package per target)."""
