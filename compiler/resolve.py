@@ -159,7 +159,7 @@ class Resolver:
         e = val.expr
         if e is None:  # too long: reported by the builder
             return
-        if e.__class__ is X.ExprError:
+        if isinstance(e, X.ExprError):
             if self.not_a_reference(job, inp, stripped):
                 return
             lead = len(text) - len(text.lstrip())
