@@ -3,12 +3,14 @@ histograms instead of comparing; review the diff before committing."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-SHARED = ROOT.parent / "shared"
+#: The shared folder beside the project (corpus, tools, schemas); GWFC_SHARED overrides it.
+SHARED = Path(os.environ.get("GWFC_SHARED", ROOT.parent / "shared"))
 CORPUS = SHARED / "corpus" / "gradient"
 
 
