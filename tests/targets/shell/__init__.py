@@ -1,0 +1,1 @@
+"""Tests of the shell target: run.sh, gwfc run, gwfc dataset."""
