@@ -12,6 +12,7 @@ the build machine: the workflow file appears by its base name).
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import re
@@ -57,8 +58,10 @@ def _finalize(value: Any) -> Any:
     return value
 
 
+@functools.lru_cache(maxsize=1)
 def environment() -> jinja2.Environment:
-    """The Jinja2 environment of the shell target (also used by tests)."""
+    """The Jinja2 environment of the shell target (also used by tests), built once: it caches
+    the compiled templates."""
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(TEMPLATES)),
         undefined=jinja2.StrictUndefined,
