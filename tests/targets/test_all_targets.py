@@ -16,7 +16,6 @@ import subprocess
 from pathlib import Path
 
 import pytest
-
 from gwfc.compiler.ir import IR, trivial_placement
 from gwfc.compiler.pipeline import Options, check_path
 from gwfc.targets.base import EmitContext, get_target
