@@ -8,7 +8,12 @@ convert where a format wants otherwise (LSP: 0-based UTF-16).
 from __future__ import annotations
 
 import bisect
+import re
 from dataclasses import dataclass, field
+from itertools import accumulate
+
+_BREAK = re.compile("\r\n|[\r\n\x85\u2028\u2029]")
+_BREAK_CHARS = "\r\n\x85\u2028\u2029"
 
 
 @dataclass(frozen=True, slots=True, order=True)
@@ -39,41 +44,49 @@ class SourceFile:
     text: str
     _starts: list[int] = field(default_factory=list, repr=False)
 
-    def __post_init__(self) -> None:
+    def _index(self) -> list[int]:
+        """Line starts, computed on first use (a file without diagnostics never needs them)."""
         if not self._starts:
-            starts = [0]
-            find = self.text.find
-            i = find("\n")
-            while i >= 0:
-                starts.append(i + 1)
-                i = find("\n", i + 1)
-            self._starts = starts
+            text = self.text
+            if "\r" in text or "\x85" in text or "\u2028" in text or "\u2029" in text:
+                # YAML's line breaks, as libyaml counts them in its marks: CRLF, CR, LF, NEL, LS, PS.
+                self._starts = [0, *(m.end() for m in _BREAK.finditer(text))]
+            else:
+                # Only LF: line starts from the line lengths, all in C-level iterators.
+                starts = [0, *accumulate(map((1).__add__, map(len, text.split("\n"))))]
+                starts.pop()  # one past the end
+                self._starts = starts
+        return self._starts
 
     @property
     def line_count(self) -> int:
         """Number of lines (a trailing newline does not start a new line)."""
-        n = len(self._starts)
-        if n > 1 and self._starts[-1] == len(self.text):
+        starts = self._index()
+        n = len(starts)
+        if n > 1 and starts[-1] == len(self.text):
             return n - 1
         return n
 
     def line_text(self, line: int) -> str:
-        """The text of a 1-based line, without its line end."""
-        if line < 1 or line > len(self._starts):
+        """The text of a 1-based line, without its line break."""
+        starts = self._index()
+        if line < 1 or line > len(starts):
             return ""
-        start = self._starts[line - 1]
-        end = self._starts[line] - 1 if line < len(self._starts) else len(self.text)
-        return self.text[start:end].rstrip("\r")
+        start = starts[line - 1]
+        end = starts[line] if line < len(starts) else len(self.text)
+        return self.text[start:end].rstrip(_BREAK_CHARS)
 
     def offset(self, line: int, column: int) -> int:
         """The string offset of a 1-based (line, column)."""
-        line = max(1, min(line, len(self._starts)))
-        return self._starts[line - 1] + column - 1
+        starts = self._index()
+        line = max(1, min(line, len(starts)))
+        return starts[line - 1] + column - 1
 
     def position(self, offset: int) -> tuple[int, int]:
         """The 1-based (line, column) of a string offset."""
-        i = bisect.bisect_right(self._starts, offset) - 1
-        return i + 1, offset - self._starts[i] + 1
+        starts = self._index()
+        i = bisect.bisect_right(starts, offset) - 1
+        return i + 1, offset - starts[i] + 1
 
     def span(self, start: int, end: int) -> Span:
         """A span from two string offsets."""

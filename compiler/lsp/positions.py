@@ -6,14 +6,19 @@ units of the encoding negotiated at `initialize`: UTF-16 unless the client offer
 (LSP 3.17 `positionEncoding`), so an astral character such as 😀 counts 2. Every feature of the
 server converts through this module and nowhere else.
 
-Lines are what gwfc counts: text split on `\\n`, a `\\r` before it dropped, which is what LSP
-counts for `\\n` and `\\r\\n` files. gwfc skips a UTF-8 byte-order mark before it reads the
-text, so when the editor's text starts with U+FEFF, gwfc's columns on line 1 are one less.
+Lines: gwfc counts them as YAML does (CRLF, CR, LF, NEL, U+2028, U+2029 end a line), LSP
+only CRLF, CR and LF. For the usual `\\n` and `\\r\\n` files both agree and lines map one to
+one; otherwise (`LineIndex.gwfc` set) positions go through string offsets. gwfc skips a UTF-8
+byte-order mark before it reads the text, so when the editor's text starts with U+FEFF,
+gwfc's columns on line 1 are one less.
 """
 
 from __future__ import annotations
 
-from gwfc.compiler.source import Span
+import bisect
+import re
+
+from gwfc.compiler.source import SourceFile, Span
 from lsprotocol import types as lsp
 
 UTF16 = "utf-16"
@@ -60,19 +65,39 @@ def gwfc_text(text: str) -> str:
     return text[1:] if text.startswith("\ufeff") else text
 
 
-class LineIndex:
-    """The lines of one text, for converting positions both ways."""
+_LSP_BREAK = re.compile("\\r\\n|[\\r\\n]")
 
-    __slots__ = ("bom", "encoding", "lines", "text")
+
+class LineIndex:
+    """The lines of one text, for converting positions both ways.
+
+    gwfc counts lines as YAML (libyaml) does: CRLF, CR, LF, NEL, LS and PS each end a line.
+    LSP counts only CRLF, CR and LF. When the text holds only LF and CRLF both agree and lines
+    map one to one; otherwise positions go through string offsets.
+    """
+
+    __slots__ = ("bom", "encoding", "gwfc", "lines", "lsp_starts", "text")
 
     def __init__(self, text: str, encoding: str = UTF16) -> None:
         self.text = text
         self.encoding = encoding if encoding in ENCODINGS else UTF16
         self.lines = text.split("\n")
         self.bom = text.startswith("\ufeff")
+        body = gwfc_text(text)
+        self.gwfc: SourceFile | None = None
+        self.lsp_starts: list[int] = []
+        if "\x85" in body or "\u2028" in body or "\u2029" in body or "\r" in body.replace("\r\n", ""):
+            self.gwfc = SourceFile("", body)
+            self.lsp_starts = [0, *(m.end() for m in _LSP_BREAK.finditer(text))]
 
     def line(self, index: int) -> str:
-        """The text of a 0-based line, without its line end ("" past the end)."""
+        """The text of a 0-based LSP line, without its line end ("" past the end)."""
+        if self.gwfc is not None:
+            if not 0 <= index < len(self.lsp_starts):
+                return ""
+            start = self.lsp_starts[index]
+            end = self.lsp_starts[index + 1] if index + 1 < len(self.lsp_starts) else len(self.text)
+            return self.text[start:end].rstrip("\r\n")
         if 0 <= index < len(self.lines):
             text = self.lines[index]
             return text[:-1] if text.endswith("\r") else text
@@ -85,6 +110,11 @@ class LineIndex:
 
     def position(self, line: int, column: int) -> lsp.Position:
         """gwfc's 1-based (line, code-point column) as an LSP position."""
+        if self.gwfc is not None:
+            offset = self.gwfc.offset(max(line, 1), max(column, 1)) + (1 if self.bom else 0)
+            line0 = bisect.bisect_right(self.lsp_starts, offset) - 1
+            start = self.lsp_starts[line0]
+            return lsp.Position(line=line0, character=units(self.text[start:offset], self.encoding))
         line0 = max(line - 1, 0)
         col0 = max(column - 1, 0) + self._shift(line0)
         return lsp.Position(line=line0, character=to_units(self.line(line0), col0, self.encoding))
@@ -98,6 +128,10 @@ class LineIndex:
 
     def from_position(self, pos: lsp.Position) -> tuple[int, int]:
         """An LSP position as gwfc's 1-based (line, code-point column)."""
+        if self.gwfc is not None:
+            line0 = min(max(pos.line, 0), len(self.lsp_starts) - 1)
+            offset = self.lsp_starts[line0] + from_units(self.line(line0), pos.character, self.encoding)
+            return self.gwfc.position(max(offset - (1 if self.bom else 0), 0))
         line0 = pos.line
         col0 = from_units(self.line(line0), pos.character, self.encoding) - self._shift(line0)
         return line0 + 1, max(col0, 0) + 1

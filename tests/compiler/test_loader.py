@@ -207,3 +207,14 @@ def test_tag_that_is_not_utf8() -> None:
         assert codes(r) == ["GW113"] and not r.internal
     # libyaml itself rejects this one while scanning the verbatim tag
     assert codes(check_text("a: !<%FF> [1]\n", dedent=False)) == ["GW101"]
+
+
+def test_line_breaks_count_as_yaml_counts_them() -> None:
+    """libyaml ends a line at CRLF, CR, LF, NEL, U+2028 and U+2029; the source index agrees,
+    so the quoted line under a diagnostic is the right one."""
+    for sep in ("\u2028", "\x85", "\r", "\u2029", "\r\n", "\n"):
+        text = (f'jobs:\n  a:\n    uses: container@v1\n    with: {{image: "x{sep}y"}}\n'
+                "    needs: [zz]\n    resources: {instance-type: C5}\n")
+        r = check_text(text, dedent=False)
+        (d,) = r.diagnostics
+        assert r.source.line_text(d.span.line) == "    needs: [zz]", repr(sep)

@@ -75,3 +75,18 @@ def test_past_the_end() -> None:
 
 def test_unknown_encoding_is_utf16() -> None:
     assert LineIndex("", "utf-7").encoding == UTF16
+
+
+@pytest.mark.parametrize("sep", ["\u2028", "\x85", "\r", "\u2029"])
+def test_yaml_line_breaks_that_lsp_does_not_count(sep: str) -> None:
+    """libyaml counts NEL, LS, PS and a lone CR as line breaks; LSP counts only CR/LF/CRLF."""
+    from gwfc.compiler.pipeline import check_bytes
+
+    text = (f'jobs:\n  a:\n    uses: container@v1\n    with: {{image: "x{sep}y"}}\n'
+            "    needs: [zz]\n    resources: {instance-type: C5}\n")
+    (d,) = check_bytes(text.encode("utf-8"), "w.yaml").diagnostics
+    index = LineIndex(text)
+    r = index.range(d.span)
+    lsp_lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    assert lsp_lines[r.start.line][r.start.character:r.end.character] == "zz"
+    assert index.from_position(r.start) == (d.span.line, d.span.column)
