@@ -181,6 +181,8 @@ class Trigger:
 
     node: AnyNode
     branches: list[Value] = field(default_factory=list)
+    #: The `on` key itself (where notes about the trigger point).
+    key: AnyNode | None = None
 
 
 @dataclass(slots=True)

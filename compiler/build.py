@@ -119,6 +119,8 @@ class Builder:
                 self.defaults(value, wf)
             elif text == "on":
                 wf.trigger = self.trigger(value)
+                if wf.trigger is not None:
+                    wf.trigger.key = key
             elif text == "context":
                 self.context(key, value, wf)
             else:

@@ -221,7 +221,14 @@ class IR:
     registries: tuple[str, ...] = ()
     #: Secret names the steps read.
     secrets: tuple[str, ...] = ()
+    #: Where workflow-level metadata is written ("trigger", "cluster_id", "registries"), so
+    #: that target notes about it point into the file.
+    spans: tuple[tuple[str, Span], ...] = ()
     version: int = IR_VERSION
+
+    def span_of(self, key: str) -> Span | None:
+        """The span of a metadata key (None when absent)."""
+        return dict(self.spans).get(key)
 
     def step(self, name: str) -> Step:
         """A step by name (KeyError if absent)."""
@@ -246,6 +253,7 @@ class IR:
             "cluster_id": self.cluster_id or None,
             "registries": list(self.registries),
             "secrets": list(self.secrets),
+            "spans": {k: span_to_json(v) for k, v in self.spans},
             "steps": [_step_json(s) for s in self.steps],
         }
 
@@ -272,6 +280,7 @@ class IR:
             cluster_id=d.get("cluster_id") or "",
             registries=tuple(d.get("registries", [])),
             secrets=tuple(d.get("secrets", [])),
+            spans=tuple((k, s) for k, v in d.get("spans", {}).items() if (s := span_from_json(v)) is not None),
         )
 
 

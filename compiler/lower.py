@@ -29,6 +29,7 @@ from .ir import (
     WorkflowInputIR,
 )
 from .resolve import FROM_INLINE, FROM_STEP, FROM_VOLUME, FROM_WORKFLOW, Resolution
+from .source import Span
 
 
 def ir_value(v: Value) -> IRValue:
@@ -167,4 +168,16 @@ def lower(wf: Workflow, res: Resolution, name: str, images: ActionImages | None 
         cluster_id=wf.cluster_id.value if wf.cluster_id is not None else "",
         registries=tuple(r.value for r in wf.registries),
         secrets=tuple(sorted(secrets)),
+        spans=_metadata_spans(wf),
     )
+
+
+def _metadata_spans(wf: Workflow) -> tuple[tuple[str, Span], ...]:
+    out: list[tuple[str, Span]] = []
+    if wf.trigger is not None:
+        out.append(("trigger", (wf.trigger.key or wf.trigger.node).span(wf.file)))
+    if wf.cluster_id is not None:
+        out.append(("cluster_id", wf.cluster_id.span))
+    if wf.registries:
+        out.append(("registries", wf.registries[0].span))
+    return tuple(out)

@@ -84,7 +84,7 @@ class Target(Protocol):
 
 #: The IR's fields that a target must map or report (paths into grammar/ir.schema.json).
 SUPPORT_FIELDS = (
-    "name", "source", "inputs", "context", "context_used", "trigger", "cluster_id", "registries", "secrets",
+    "name", "source", "inputs", "context", "context_used", "trigger", "cluster_id", "registries", "secrets", "spans",
     "steps.name", "steps.span", "steps.action", "steps.run.image", "steps.run.command", "steps.run.args",
     "steps.run.files", "steps.run.env", "steps.run.mounts", "steps.run.shell", "steps.op", "steps.inputs",
     "steps.outputs", "steps.needs", "steps.after", "steps.resources",

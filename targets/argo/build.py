@@ -215,13 +215,15 @@ class Builder:
     def _report_metadata(self) -> None:
         ir = self.ir
         if ir.trigger_branches is not None:
-            self.sink.report("GW502", where(ir, None), "the `on: github` trigger is not mapped: it is kept as the "
-                             "annotation gwfc/on-github-branches", severity=INFO,
+            self.sink.report("GW502", where(ir, ir.span_of("trigger")),
+                             "the `on: github` trigger is not mapped: it is kept as the annotation "
+                             "gwfc/on-github-branches", severity=INFO,
                              notes=("submit the workflow from CI or an Argo Events sensor, and pass "
                                     "context.event.github.* as parameters",))
         if ir.cluster_id:
-            self.sink.report("GW502", where(ir, None), f"clusterId \"{ir.cluster_id}\" is not mapped: it is kept "
-                             "as the annotation gwfc/cluster-id", severity=INFO,
+            self.sink.report("GW502", where(ir, ir.span_of("cluster_id")),
+                             f"clusterId \"{ir.cluster_id}\" is not mapped: it is kept as the annotation "
+                             "gwfc/cluster-id", severity=INFO,
                              notes=("the namespace and the Argo installation choose where the workflow runs",))
 
     def _with_commits(self, tasks: list[dict[str, Any]], commits: list[Commit]) -> list[dict[str, Any]]:

@@ -53,6 +53,7 @@ class ShellTarget:
         "cluster_id": "info",        # GW502
         "registries": "info",        # GW502: docker/podman use their own logins
         "secrets": "mapped",         # GWFC_SECRET_<NAME> or --secrets-file at run time
+        "spans": "mapped",           # the positions of its notes
         "steps.name": "mapped",
         "steps.span": "mapped",      # job comments; diagnostics
         "steps.action": "mapped",    # job comments; part of the resume hash
@@ -92,12 +93,15 @@ class ShellTarget:
                 sink.report("GW604", Span.point("--input", 1, 1),
                             f"the workflow has no input \"{name}\"", notes=(f"its inputs are {known}",))
         if ir.trigger_branches is not None:
-            sink.report("GW502", top, "the `on: github` trigger has no meaning for a local run; "
+            sink.report("GW502", ir.span_of("trigger") or top,
+                        "the `on: github` trigger has no meaning for a local run; "
                         "run.sh runs when you start it")
         if ir.cluster_id:
-            sink.report("GW502", top, f"clusterId \"{ir.cluster_id}\" is not used: run.sh runs on this machine")
+            sink.report("GW502", ir.span_of("cluster_id") or top,
+                        f"clusterId \"{ir.cluster_id}\" is not used: run.sh runs on this machine")
         if ir.registries:
-            sink.report("GW502", top, "container registries are not configured by run.sh: docker and "
+            sink.report("GW502", ir.span_of("registries") or top,
+                        "container registries are not configured by run.sh: docker and "
                         "podman pull with their own logins (docker login)")
         typed = [s for s in ir.steps if s.instance_type]
         if typed:
