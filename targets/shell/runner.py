@@ -236,6 +236,8 @@ def execute(prep: Prepared, display: Display, env: dict[str, str] | None = None,
     assert prep.script is not None and prep.run_dir is not None
     last = read_states(prep.run_dir, prep.jobs)
     display.begin(last)
+    # GW511 (reported by the check before the run) already says what run.sh's host note says.
+    env = {**(os.environ if env is None else env), "GWFC_HOST_NOTED": "1"}
     proc = subprocess.Popen(prep.argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                             start_new_session=True, env=env)
     if on_start is not None:

@@ -1087,7 +1087,8 @@ gw_preflight() {
     gw_error "nothing was run"
     exit 1
   fi
-  if [ "$GW_RUNTIME" = host ]; then
+  # gwfc run reports the same as GW511 and sets GWFC_HOST_NOTED so that it is said once.
+  if [ "$GW_RUNTIME" = host ] && [ -z "${GWFC_HOST_NOTED:-}" ]; then
     gw_note "the host runtime runs each job on this machine in bubblewrap, without its image: the tools the jobs call must be installed here"
   fi
 }
