@@ -8,6 +8,8 @@ AST, so that the reference checks still run on the rest of the file.
 
 from __future__ import annotations
 
+import re
+
 from .ast import EnvVar, IODecl, Job, JobInput, Name, Output, Param, Trigger, Value, Workflow, WorkflowInput
 from .catalogue import all_param_names, catalogue
 from .diagnostics import Edit, Fix, Sink
@@ -26,6 +28,14 @@ from .schema import (
     yaml_quote,
 )
 from .source import Span
+
+_CONTEXT_KEY = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_-]*\Z")
+_CONTROL = re.compile("[\x00-\x1f\x7f]")
+
+
+def _has_control(text: str) -> bool:
+    return _CONTROL.search(text) is not None
+
 
 _ENV_NAME_OK = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_")
 _DEFAULTS_WRONG = {"image", "username", "password", "script", "args", "command"}
@@ -371,13 +381,26 @@ class Builder:
             self.sink.report("GW204", v.span, "`instance-type` is empty",
                              notes=("name a machine type such as C5 or P4000",))
             return None
+        if v is not None and (_has_control(v.value) or any(c.isspace() for c in v.value)):
+            self.sink.report("GW204", v.span, f"{v.value!r} is not a machine type name",
+                             notes=("machine type names have no blanks or control characters",))
+            return None
+        return v
+
+    def plain_name(self, node: AnyNode, what: str) -> Value | None:
+        """A string that names something (a registry, a branch, a cluster): no control characters."""
+        v = self.string(node, what)
+        if v is not None and (not v.value or _has_control(v.value)):
+            self.sink.report("GW204", v.span, f"{what} {v.value!r} is not a name",
+                             notes=("names are not empty and hold no control characters",))
+            return None
         return v
 
     def string_list(self, node: AnyNode, what: str) -> list[Value]:
         if isinstance(node, Seq):
             out = []
             for item in node.items:
-                v = self.string(item, f"an entry of {what}")
+                v = self.plain_name(item, f"an entry of {what}")
                 if v is not None:
                     out.append(v)
             return out
@@ -512,7 +535,12 @@ class Builder:
             return out
         for k, v in m.pairs:
             text = k.text
-            if not text or text[0].isdigit() or not _ENV_NAME_OK.issuperset(text):
+            if not text or "=" in text or _has_control(text):
+                self.sink.report("GW223", k.span(self.file),
+                                 f"environment variable name {text!r} cannot be set in an environment",
+                                 notes=("names cannot be empty or hold `=` or control characters",))
+                continue
+            if text[0].isdigit() or not _ENV_NAME_OK.issuperset(text):
                 self.sink.report("GW214", k.span(self.file),
                                  f"environment variable \"{text}\" cannot be read by a shell as `${text}`",
                                  notes=("env names match `[A-Za-z_][A-Za-z0-9_]*`",))
@@ -546,7 +574,7 @@ class Builder:
                         self.r.unknown_key(rk, sh.defaults_resources_keys, "`defaults.resources`",
                                            hints={"instance_type": "instance-type"})
             elif text == "clusterId":
-                wf.cluster_id = self.string(v, "`clusterId`")
+                wf.cluster_id = self.plain_name(v, "`clusterId`")
             elif text in _DEFAULTS_WRONG:
                 self.sink.report("GW222", k.span(self.file),
                                  f"`defaults.{text}` does not exist: `{text}` is an action parameter",
@@ -626,7 +654,7 @@ class Builder:
                                          "`only` is documented as one branch name; a list may not be honoured")
                     trig.branches.extend(self.string_list(bv, f"`{bk.text}`"))
                 else:
-                    s = self.string(bv, f"`{bk.text}`")
+                    s = self.plain_name(bv, f"`{bk.text}`")
                     if s is not None:
                         trig.branches.append(s)
 
@@ -641,6 +669,10 @@ class Builder:
             leaf: Value | None
             if isinstance(n, Map):
                 for k, v in reversed(n.pairs):
+                    if not _CONTEXT_KEY.match(k.text):
+                        self.sink.report("GW204", k.span(self.file), f"{k.text!r} is not a context key",
+                                         notes=("context paths are names: letters, digits, `_` and `-`",))
+                        continue
                     stack.append((f"{prefix}.{k.text}" if prefix else k.text, v))
             elif isinstance(n, Scalar) and n.value is None and prefix == "":
                 continue

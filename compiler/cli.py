@@ -247,11 +247,24 @@ def schema(ir: bool = typer.Option(False, "--ir", help="Print the IR's schema in
 
 # ---- ir, graph -------------------------------------------------------------------------------
 
+def check_name(name: Optional[str]) -> None:
+    """A usage error for a `--name` that is not a workflow name."""
+    if name is None:
+        return
+    from .pipeline import workflow_name
+
+    try:
+        workflow_name("", name)
+    except ValueError as exc:
+        usage(str(exc))
+
+
 def load_checked(file: str, config: Optional[Path], name: Optional[str], stdin_filename: Optional[str],
                  no_color: bool, debug: bool, ignore: list[str] | None = None) -> tuple[Result, Config]:
     """Check a file for a command that needs its IR; diagnostics go to stderr; exit 1 on errors."""
     sink = Sink()
     cfg = load_cfg(config, sink)
+    check_name(name)
     opts = Options(config=cfg, want_ir=True, name=name, ignore=tuple(ignore or ()), freeze_gc=True)
     if file == "-":
         r = check_bytes(sys.stdin.buffer.read(), stdin_filename or "<stdin>", opts)

@@ -180,6 +180,10 @@ RULES: tuple[Rule, ...] = (
          "A volume or string output takes no `with`; a dataset needs `with: {ref: NAME}`; a "
          "string input gives its value as `with: {value: …}`.",
          "jobs:\n  a:\n" + _MINIMAL_JOB + "    outputs:\n      d:\n        type: dataset\n"),
+    Rule("GW223", "env-name-impossible", E, "an environment variable name no environment can hold",
+         "A name with `=` or a control character (a newline, a tab) cannot be set in a process "
+         "environment; an empty name neither.",
+         "jobs:\n  a:\n" + _MINIMAL_JOB + "    env:\n      \"A=B\": x\n"),
     Rule("GW222", "invalid-defaults", E, "a `defaults` key that Gradient does not have",
          "`defaults` takes `env`, `resources` and `clusterId`. Keys such as `image`, `username` "
          "and `password` belong to a job's `with:`.",

@@ -12,6 +12,7 @@ it becomes GW901 for that file only and `internal` is set, so the CLI exits 3.
 from __future__ import annotations
 
 import gc
+import re
 import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -70,16 +71,26 @@ class Result:
         return any(d.severity is Severity.ERROR for d in self.diagnostics)
 
 
+#: A workflow's name (the IR's `name`): what targets turn into file, job and resource names.
+WORKFLOW_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,62}\Z")
+
+
 def workflow_name(file: str, explicit: str | None = None) -> str:
-    """The IR's name: --name, else the file's stem, else `workflow` (stdin)."""
-    if explicit:
+    """The IR's name: --name (which must match WORKFLOW_NAME: ValueError otherwise), else the
+    file's stem with other characters replaced by `-`, else `workflow` (stdin)."""
+    if explicit is not None:
+        if not WORKFLOW_NAME.match(explicit):
+            raise ValueError(f"--name {explicit!r}: a workflow name has letters, digits, `.`, `_` and `-`, "
+                             "starts with a letter or digit, and has at most 63 characters")
         return explicit
     if file in ("-", "<stdin>", ""):
         return "workflow"
     name = Path(file).name
     for ext in (".yaml", ".yml", ".json"):
         if name.endswith(ext):
-            return name[: -len(ext)] or "workflow"
+            name = name[: -len(ext)]
+            break
+    name = re.sub(r"[^A-Za-z0-9._-]+", "-", name).lstrip("._-")[:63].rstrip("-")
     return name or "workflow"
 
 

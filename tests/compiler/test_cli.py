@@ -221,3 +221,16 @@ def test_schema_command_prints_the_shipped_schema() -> None:
 
 def test_compile_unknown_target_is_usage_error(files: dict[str, Path]) -> None:
     assert gwfc("compile", str(files["good.yaml"]), "--target", "nope").returncode == 2
+
+
+def test_workflow_names(tmp_path: Path) -> None:
+    from gwfc.compiler.pipeline import workflow_name
+
+    assert workflow_name("dir/My Flow (v2).yaml") == "My-Flow-v2"
+    assert workflow_name("evil\ntouch X #'.yaml") == "evil-touch-X"
+    assert workflow_name("-") == "workflow" and workflow_name(".yaml") == "workflow"
+    p = tmp_path / "w.yaml"
+    p.write_text(GOOD, encoding="utf-8")
+    r = gwfc("ir", str(p), "--name", "bad\nname")
+    assert r.returncode == 2 and "--name" in r.stderr
+    assert json.loads(gwfc("ir", str(p), "--name", "ok.name-1").stdout)["name"] == "ok.name-1"

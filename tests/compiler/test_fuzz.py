@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import random
 
+from gwfc.compiler.irschema import validate_ir
 from gwfc.compiler.pipeline import Options, check_bytes
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -21,6 +22,8 @@ def _ok(data: bytes) -> None:
     r = check_bytes(data, "fuzz.yaml", Options(want_ir=True))
     assert not r.internal, r.internal
     assert all(d.code != "GW901" for d in r.diagnostics)
+    if r.ir is not None:  # whatever the front end accepts lowers to a valid IR
+        assert validate_ir(r.ir.to_json()) == []
 
 
 @_SETTINGS

@@ -60,6 +60,7 @@ CASES: list[tuple[str, str, list[tuple[int, int]]]] = [
     ("GW221", "jobs:\n  a:\n" + JOB + "    outputs:\n      d:\n        type: dataset\n", [(9, 9)]),
     ("GW221", "jobs:\n  a:\n" + JOB + "    outputs:\n      v:\n        type: volume\n        with: {ref: x}\n", [(10, 15)]),
     ("GW222", "defaults:\n  image: bash:5\njobs:\n  a:\n" + JOB, [(2, 3)]),
+    ("GW223", "jobs:\n  a:\n" + JOB + "    env:\n      \"A=B\": x\n      \"x\\ny\": z\n", [(8, 7), (9, 7)]),
     # ---- references ----------------------------------------------------------------------
     # The column points inside the reference: at `.` after outputs (12 + 10).
     ("GW301", "jobs:\n  a:\n" + JOB + "    outputs: {s: {type: string}}\n  b:\n" + JOB
