@@ -9,6 +9,7 @@ AST, so that the reference checks still run on the rest of the file.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 
 from .ast import EnvVar, IODecl, Job, JobInput, Name, Output, Param, Trigger, Value, Workflow, WorkflowInput
 from .catalogue import all_param_names, catalogue
@@ -27,7 +28,7 @@ from .schema import (
     suggest,
     yaml_quote,
 )
-from .source import Span
+from .source import SourceFile, Span
 
 _CONTEXT_KEY = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_-]*\Z")
 _CONTROL = re.compile("[\x00-\x1f\x7f]")
@@ -46,14 +47,17 @@ _TRIGGER_GHA = frozenset({"push", "pull_request", "schedule", "workflow_dispatch
 class Builder:
     """Builds one Workflow from one document's root node."""
 
-    def __init__(self, root: AnyNode, file: str, sink: Sink, limits: Limits = DEFAULT_LIMITS) -> None:
+    def __init__(self, root: AnyNode, file: str, sink: Sink, limits: Limits = DEFAULT_LIMITS,
+                 source: SourceFile | None = None) -> None:
         self.root = root
         self.file = file
         self.sink = sink
         self.limits = limits
         self.shape = shape()
         self.r = StructureReporter(sink, file)
+        self.source = source
         self.valid_names: set[str] = set()
+        self.root_keys: dict[str, tuple[Scalar, AnyNode]] = {}
 
     # ---- helpers -----------------------------------------------------------------------
 
@@ -83,7 +87,7 @@ class Builder:
         self.r.wrong_type(node, "a map", what)
         return None
 
-    def check_name(self, key: Scalar, what: str) -> bool:
+    def check_name(self, key: Scalar, what: str, present: Iterable[str] = ()) -> bool:
         """SPEC.md §3: names of jobs, inputs and outputs (GW208)."""
         text = key[0]
         if text in self.valid_names:  # names repeat across jobs (`repo`, `data`, `msg`)
@@ -102,7 +106,8 @@ class Builder:
         else:
             msg = f"{what} name \"{text}\" is not valid"
         fixed = "".join(c if c.isalnum() or c in "_-" else "-" for c in text).strip("-_")[: sh.name_max]
-        fix = rename_fix(span, text, fixed) if fixed and fixed != text and sh.name_re.match(fixed) else None
+        fix = (rename_fix(span, text, fixed) if fixed and fixed != text and sh.name_re.match(fixed)
+               and fixed not in set(present) else None)
         self.sink.report("GW208", span, msg,
                          notes=("names use letters, digits, `_` and `-`, start with a letter or "
                                 f"digit, and have at most {sh.name_max} characters",), fix=fix)
@@ -118,6 +123,7 @@ class Builder:
                               notes=("a workflow is a map with at least a `jobs:` key",))
             return None
         wf = Workflow(self.file, root)
+        self.root_keys = root.by_key
         for key, value in root.pairs:
             text = key.text
             if text == "jobs":
@@ -147,7 +153,7 @@ class Builder:
             self.sink.report("GW206", span, "`name:` is not supported in a Gradient workflow",
                              notes=("the Gradient docs: \"using `name:` will fail\"; the workflow's "
                                     "name is given when it is created (gwfc: the file name or --name)",),
-                             fix=Fix("remove the `name:` line", ()))
+                             fix=self.delete_entry_fix(key, value, "remove `name:`"))
         elif text in GITHUB_ACTIONS_KEYS or text == "env":
             hint = ("use `defaults: {env: …}` for variables of every job" if text == "env"
                     else "Gradient does not support this keyword")
@@ -158,7 +164,21 @@ class Builder:
                              f"unknown top-level key \"{text}\"; it looks like a job: indent it under `jobs:`",
                              notes=(f"the top level allows {quote_list(self.shape.top_keys)}",))
         else:
-            self.r.unknown_key(key, self.shape.top_keys, "the top level")
+            self.r.unknown_key(key, self.shape.top_keys, "the top level", present=self.root_keys)
+
+    def delete_entry_fix(self, key: Scalar, value: AnyNode, message: str) -> Fix | None:
+        """A fix deleting a block-style `key: value` entry: its whole lines (None when the
+        entry shares a line with something else, as in a flow map)."""
+        if key.column != 1 and not self.line_is_blank_before(key):
+            return None
+        end_line = value.end_line if value.end_column > 1 else value.end_line - 1
+        return Fix(message, (Edit(Span(self.file, key.line, 1, end_line + 1, 1), ""),))
+
+    def line_is_blank_before(self, key: Scalar) -> bool:
+        return self.source_line(key.line)[: key.column - 1].strip() == ""
+
+    def source_line(self, line: int) -> str:
+        return self.source.line_text(line) if self.source is not None else ""
 
     # ---- jobs --------------------------------------------------------------------------
 
@@ -177,7 +197,7 @@ class Builder:
                              notes=("raise `limits.jobs` in gwfc.toml if this is legitimate",))
             return
         for key, value in jobs.pairs:
-            valid = self.check_name(key, "job")
+            valid = self.check_name(key, "job", present=jobs.by_key)
             if key.text in ("workflow", "context"):
                 self.sink.report("GW220", key.span(self.file),
                                  f"a job cannot be named \"{key.text}\": `{key.text}.…` is a reference",
@@ -271,7 +291,7 @@ class Builder:
                              f"\"{text}\" inside {where} looks like a job: it is indented one level too deep",
                              notes=(f"move \"{text}\" left so that it lines up with \"{job.name.text}\"",))
             return
-        self.r.unknown_key(key, self.shape.job_keys, where, hints=JOB_KEY_HINTS)
+        self.r.unknown_key(key, self.shape.job_keys, where, hints=JOB_KEY_HINTS, present=job.node.by_key if isinstance(job.node, Map) else ())
 
     def params(self, node: AnyNode, job: Job) -> None:
         w = self.mapping(node, f"the `with` of job \"{job.name.text}\"")
@@ -281,8 +301,10 @@ class Builder:
             name = self.name(k)
             if isinstance(v, Scalar):
                 val = Value(v.value, v, self.file)
-                if v.is_str and looks_like_expression(val.value):
-                    val.expr = parse(val.value)
+                if v.is_str:
+                    stripped = val.value.strip()
+                    if looks_like_expression(stripped):  # blanks around it: GW332 (checks/values)
+                        val.expr = parse(stripped)
                 job.params[k.text] = Param(name, val)
             elif isinstance(v, Seq):
                 items = [Value(i.value if isinstance(i, Scalar) else None, i, self.file) for i in v.items]
@@ -314,7 +336,7 @@ class Builder:
         if m is None:
             return
         for k, v in m.pairs:
-            ok = self.check_name(k, "input")
+            ok = self.check_name(k, "input", present=m.by_key)
             name = self.name(k)
             if isinstance(v, Scalar) and v.is_str:
                 text = v.text
@@ -341,7 +363,7 @@ class Builder:
         if m is None:
             return
         for k, v in m.pairs:
-            ok = self.check_name(k, "output")
+            ok = self.check_name(k, "output", present=m.by_key)
             if isinstance(v, Scalar) and v.is_str:
                 self.sink.report("GW320", v.span(self.file),
                                  f"output \"{k.text}\" is written as a reference; outputs are declared, "
@@ -371,7 +393,7 @@ class Builder:
                                         "for workflow registries\")",))
                 job.registries = self.string_list(v, "`container-registries`")
             else:
-                self.r.unknown_key(k, self.shape.job_resources_keys, "`resources`",
+                self.r.unknown_key(k, self.shape.job_resources_keys, "`resources`", present=m.by_key,
                                    hints={"instance_type": "instance-type", "instanceType": "instance-type",
                                           "machine": "instance-type", "machine-type": "instance-type"})
 
@@ -429,7 +451,7 @@ class Builder:
                 misplaced.append((k, v))
             else:
                 unknown = True
-                self.r.unknown_key(k, sh.io_keys, where)
+                self.r.unknown_key(k, sh.io_keys, where, present=node.by_key)
         if type_node is None:
             if not unknown:  # one error per location: an unknown key already explains it
                 self.r.missing_key(node.span(self.file), "type", where,
@@ -457,10 +479,13 @@ class Builder:
             span = k.span(self.file)
             vspan = v.span(self.file)
             fix = None
-            if with_node is None and isinstance(v, Scalar):
+            belongs = (k.text in ("ref", "id") and kind == "dataset") or \
+                (k.text == "value" and kind == "string" and role != "output")
+            if belongs and with_node is None and isinstance(v, Scalar) and v.style in ("", "'", '"') \
+                    and vspan.end_line == span.line:
                 fix = Fix(f"move `{k.text}` under `with:`",
                           (Edit(Span(self.file, span.line, span.column, vspan.end_line, vspan.end_column),
-                                f"with: {{{k.text}: {v.text if v.style == '' else yaml_quote(v.text)}}}"),))
+                                f"with: {{{k.text}: {yaml_quote(v.text)}}}"),))
             self.sink.report("GW212", span, f"`{k.text}` belongs under `with:` in {where}",
                              notes=(f"write `with: {{{k.text}: …}}`",), fix=fix)
             if with_node is None and isinstance(v, Scalar) and kind in ("dataset", "string"):
@@ -498,7 +523,7 @@ class Builder:
             if k.text in allowed:
                 self.with_entry(decl, k, v, where)
             else:
-                self.r.unknown_key(k, allowed, f"the `with` of {where}",
+                self.r.unknown_key(k, allowed, f"the `with` of {where}", present=m.by_key,
                                    hints={"name": "ref", "dataset": "ref", "version": "ref"}
                                    if kind == "dataset" else {"default": "value"})
         if kind == "dataset" and decl.dataset is None and ("ref" not in m.by_key and "id" not in m.by_key):
@@ -547,8 +572,8 @@ class Builder:
             val = self.string(v, f"the value of \"{text}\"")
             if val is None:
                 continue
-            if val.value.startswith("secret:"):
-                val.expr = parse(val.value)
+            if val.value.strip().startswith("secret:"):  # blanks around it: GW332 (checks/values)
+                val.expr = parse(val.value.strip())
             out[text] = EnvVar(self.name(k), val)
         return out
 
@@ -571,7 +596,7 @@ class Builder:
                     elif rk.text == "container-registries":
                         wf.registries = self.string_list(rv, "`container-registries`")
                     else:
-                        self.r.unknown_key(rk, sh.defaults_resources_keys, "`defaults.resources`",
+                        self.r.unknown_key(rk, sh.defaults_resources_keys, "`defaults.resources`", present=r.by_key,
                                            hints={"instance_type": "instance-type"})
             elif text == "clusterId":
                 wf.cluster_id = self.plain_name(v, "`clusterId`")
@@ -581,7 +606,7 @@ class Builder:
                                  notes=("set it in each job's `with:`; `defaults` takes "
                                         + quote_list(sh.defaults_keys),))
             else:
-                self.r.unknown_key(k, sh.defaults_keys, "`defaults`",
+                self.r.unknown_key(k, sh.defaults_keys, "`defaults`", present=m.by_key,
                                    hints={"cluster": "clusterId", "clusterID": "clusterId",
                                           "cluster-id": "clusterId", "instance-type": "resources.instance-type"})
 
@@ -687,6 +712,8 @@ def node_text(node: AnyNode | None) -> str:
     return node.text if isinstance(node, Scalar) else ""
 
 
-def build(root: AnyNode, file: str, sink: Sink, limits: Limits = DEFAULT_LIMITS) -> Workflow | None:
-    """Check the structure of a loaded document and build its AST."""
-    return Builder(root, file, sink, limits).build()
+def build(root: AnyNode, file: str, sink: Sink, limits: Limits = DEFAULT_LIMITS,
+          source: SourceFile | None = None) -> Workflow | None:
+    """Check the structure of a loaded document and build its AST (`source` lets fixes see
+    the text around what they change)."""
+    return Builder(root, file, sink, limits, source).build()

@@ -147,6 +147,7 @@ def check(
     """Check workflow files and report every problem with file, line, column and code."""
     if fmt not in FORMATS:
         usage(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")
+    check_ignores(ignore)
     sink = Sink()
     cfg = load_cfg(config, sink)
     files = expand_paths(paths) if paths else [str(p) for p in default_workflow_files()]
@@ -205,7 +206,7 @@ def target_support(tgt: Any, r: Result, cfg: Config, opts: Options, sets: dict[s
     assert r.ir is not None
     ctx = EmitContext(profile=cfg.profile(), sink=sink)
     tgt.support(r.ir, trivial_placement(r.ir), options, ctx)
-    return finish(sink.items, r.source, opts)
+    return finish(sink.items, r.source, opts, r.root)
 
 
 # ---- explain, rules, schema ---------------------------------------------------------------
@@ -246,6 +247,16 @@ def schema(ir: bool = typer.Option(False, "--ir", help="Print the IR's schema in
 
 
 # ---- ir, graph -------------------------------------------------------------------------------
+
+def check_ignores(patterns: list[str]) -> None:
+    """A usage error for an `--ignore` that is not a code or a code prefix."""
+    from .suppress import bad_pattern
+
+    for p in patterns:
+        why = bad_pattern(p)
+        if why:
+            usage(f"--ignore {why}")
+
 
 def check_name(name: Optional[str]) -> None:
     """A usage error for a `--name` that is not a workflow name."""

@@ -213,7 +213,12 @@ def _check_table(ld: _Loader, cfg: Config, value: Any) -> None:
     for k, v in value.items():
         if k == "ignore":
             if isinstance(v, list) and all(isinstance(x, str) for x in v):
-                cfg.ignore = tuple(v)
+                from .suppress import bad_pattern
+
+                problems = [why for x in v if (why := bad_pattern(x))]
+                for why in problems:
+                    ld.bad("check.ignore", why)
+                cfg.ignore = tuple(x for x in v if not bad_pattern(x))
             else:
                 ld.bad("check.ignore", "must be a list of codes, e.g. [\"GW322\"]")
         elif k == "strict":

@@ -39,6 +39,7 @@ _FRIENDLY = {
     "DOT": "`.`",
     "__ANON_0": "a name",
     "$END": "the end of the reference",
+    "<END-OF-FILE>": "the end of the reference",
 }
 
 

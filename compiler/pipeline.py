@@ -25,6 +25,7 @@ from .checks import Context, run_checks
 from .config import Config
 from .diagnostics import Diagnostic, Severity, Sink
 from .loader import load
+from .nodes import AnyNode
 from .resolve import Resolution, resolve
 from .source import SourceFile, Span
 from .suppress import ignored, scan
@@ -59,6 +60,8 @@ class Result:
     file: str
     diagnostics: list[Diagnostic]
     source: SourceFile | None = None
+    #: The YAML node tree (None when the file did not parse).
+    root: AnyNode | None = None
     workflow: Workflow | None = None
     resolution: Resolution | None = None
     ir: IR | None = None
@@ -116,7 +119,7 @@ def check_bytes(data: bytes, file: str, opts: Options | None = None) -> Result:
             if opts.freeze_gc:
                 gc.freeze()
             gc.enable()
-    result.diagnostics = finish(sink.items, result.source, opts)
+    result.diagnostics = finish(sink.items, result.source, opts, result.root)
     return result
 
 
@@ -126,9 +129,10 @@ def _run(data: bytes, file: str, opts: Options, sink: Sink, result: Result) -> N
     if doc is None:
         return
     result.source = doc.source
+    result.root = doc.root
     if doc.root is None:
         return
-    wf = build(doc.root, file, sink, cfg.limits)
+    wf = build(doc.root, file, sink, cfg.limits, doc.source)
     if wf is None:
         return
     result.workflow = wf
@@ -141,10 +145,11 @@ def _run(data: bytes, file: str, opts: Options, sink: Sink, result: Result) -> N
         result.ir = lower(wf, res, workflow_name(file, opts.name), opts.images)
 
 
-def finish(items: list[Diagnostic], source: SourceFile | None, opts: Options) -> list[Diagnostic]:
+def finish(items: list[Diagnostic], source: SourceFile | None, opts: Options,
+           root: AnyNode | None = None) -> list[Diagnostic]:
     """Apply `--ignore`, config ignores and `# gwfc: ignore` comments; fingerprint; sort."""
     ignore = tuple(opts.ignore) + tuple(opts.config.ignore)
-    sup = scan(source) if source is not None else None
+    sup = scan(source, root) if source is not None else None
     out = []
     for d in items:
         if d.code != "GW901" and (ignored(d.code, ignore) or (sup is not None and sup.suppresses(d))):

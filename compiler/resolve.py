@@ -70,6 +70,7 @@ class Resolver:
         self.res = Resolution()
         self.lower_names = {name.lower(): name for name in wf.jobs}
         self.needs_sets: dict[str, set[str]] = {}
+        self.needs_fixed: set[tuple[str, str]] = set()
 
     def run(self) -> Resolution:
         """Resolve needs, then references, then order the graph."""
@@ -103,7 +104,10 @@ class Resolver:
                 continue
             if name not in self.wf.jobs:
                 close = self.close_job(name)
-                if close:
+                if close and any(n.text == close for n in job.needs):
+                    self.sink.report("GW401", span, f"`needs` names the unknown job \"{name}\"; \"{close}\" is "
+                                     "listed already: remove this entry")
+                elif close:
                     self.sink.report("GW401", span, f"`needs` names the unknown job \"{name}\"; did you mean \"{close}\"?",
                                      notes=("job names are case-sensitive" if close.lower() == name.lower()
                                             else f"jobs are {quote_list(self.wf.jobs)}",),
@@ -323,21 +327,25 @@ class Resolver:
         self.res.readers.setdefault((producer_name, out_name), []).append((me, inp.name.text))
 
     def missing_needs(self, job: Job, inp: JobInput, producer: str) -> None:
-        """GW309 with a fix that adds the producer to `needs`."""
+        """GW309 with a fix that adds the producer to `needs` (on the first reference only, so
+        that applying every fix adds it once)."""
         me = job.name.text
         span = self.ref_span(inp, 0)
         fix = None
-        if job.needs_form == "list" and job.needs_node is not None and job.needs:
+        first = (me, producer) not in self.needs_fixed
+        self.needs_fixed.add((me, producer))
+        if first and job.needs_form == "list" and job.needs_node is not None and job.needs:
             last = job.needs[-1].node
             node = job.needs_node
-            if node.line == node.end_line and node.line == last.line:  # flow list on one line
+            if self.source.text[self.source.offset(node.line, node.column)] == "[":  # a flow list
                 at = Span(self.file, last.end_line, last.end_column, last.end_line, last.end_column)
                 fix = Fix(f"add \"{producer}\" to `needs`", (Edit(at, f", {producer}"),))
-            else:  # block list: a new item under the last
-                indent = " " * (last.column - 3) if last.column >= 3 else ""
+            else:  # block list: a new item under the last, its dash where the last one's is
+                dash = self.source.line_text(last.line).rfind("-", 0, last.column - 1)
+                indent = " " * max(dash, 0)
                 at = Span(self.file, last.end_line, last.end_column, last.end_line, last.end_column)
                 fix = Fix(f"add \"{producer}\" to `needs`", (Edit(at, f"\n{indent}- {producer}"),))
-        elif not job.needs_form and job.node.line > job.name.node.line:  # a block-style job
+        elif first and not job.needs_form and job.node.line > job.name.node.line:  # a block-style job
             name_node = job.name.node
             indent = " " * (name_node.column + 1)
             at = Span(self.file, name_node.end_line, name_node.end_column + 1, name_node.end_line,

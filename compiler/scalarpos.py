@@ -2,14 +2,55 @@
 
 References, `secret:` values and flagged `${{` can sit inside quoted or block scalars, so
 diagnostics about them must point at the right column (DESIGN.md, Expressions). The value of
-a plain or quoted one-line scalar maps directly to its source; for block scalars and anything
-with escapes or folding, the text around the offset is found in the scalar's source.
+a plain or quoted one-line scalar maps directly to its source; a literal block keeps its
+lines; for anything with escapes or folding, the text around the offset is found in the
+scalar's source.
+
+A scalar's layout (its source text, its value's line starts) is computed once and kept for
+the next position asked in the same scalar, and searches resume where the last one ended, so
+that many findings in one long script stay linear.
 """
 
 from __future__ import annotations
 
+import bisect
+from itertools import accumulate
+
 from .nodes import AnyNode, Scalar
 from .source import SourceFile, Span
+
+
+class _Layout:
+    """What locating positions in one scalar needs, computed once."""
+
+    __slots__ = ("cursor", "line_starts", "node", "raw", "start")
+
+    def __init__(self, source: SourceFile, node: Scalar) -> None:
+        self.node = node
+        self.start = source.offset(node.line, node.column)
+        end = source.offset(node.end_line, node.end_column)
+        self.raw = source.text[self.start:end]
+        text = node.text
+        self.line_starts: list[int] | None = None
+        if "\n" in text:
+            starts = [0, *accumulate(map((1).__add__, map(len, text.split("\n"))))]
+            starts.pop()
+            self.line_starts = starts
+        #: (value offset, raw offset) of the last search, where the next one resumes.
+        self.cursor = (0, 0)
+
+
+_LAYOUTS: dict[tuple[str, int], _Layout] = {}
+
+
+def _layout(source: SourceFile, node: Scalar) -> _Layout:
+    key = (source.name, id(node))
+    lay = _LAYOUTS.get(key)
+    if lay is None or lay.node is not node:
+        if len(_LAYOUTS) >= 64:
+            _LAYOUTS.clear()
+        lay = _LAYOUTS[key] = _Layout(source, node)
+    return lay
 
 
 def raw_text(source: SourceFile, node: AnyNode) -> tuple[int, str]:
@@ -25,36 +66,43 @@ def locate(source: SourceFile, node: AnyNode, offset: int, length: int = 1) -> S
     if not isinstance(node, Scalar):
         return node.span(source.name)
     text = node.text
-    start, raw = raw_text(source, node)
     style = node.style
-    base: int | None = None
+    lay = _layout(source, node)
+    raw = lay.raw
+    start = lay.start
     if style == "" and raw.startswith(text):
-        base = start
-    elif style in ("'", '"') and raw[1:1 + len(text)] == text:
-        base = start + 1
-    if base is None and style == "|":
-        span = _in_literal_block(source, node, offset, length)
+        return source.span(start + offset, start + offset + length)
+    if style in ("'", '"') and raw[1:1 + len(text)] == text:
+        return source.span(start + 1 + offset, start + 1 + offset + length)
+    if style == "|":
+        span = _in_literal_block(source, node, lay, offset, length)
         if span is not None:
             return span
-    if base is None:
-        # Escapes, folding: find the rest of the value's line, from the offset on, in the source.
-        line_end = text.find("\n", offset)
-        piece = text[offset:line_end if line_end >= 0 else len(text)]
-        pos = raw.find(piece) if piece else -1
-        if pos < 0:
-            return node.span(source.name)
-        return source.span(start + pos, start + pos + length)
-    return source.span(base + offset, base + offset + length)
-    return source.span(base + offset, base + offset + length)
+    # Escapes, folding: find the rest of the value's line, from the offset on, in the source
+    # (from where the last search in this scalar ended, when the offset is further on).
+    line_end = text.find("\n", offset)
+    piece = text[offset:line_end if line_end >= 0 else len(text)]
+    if not piece:
+        return node.span(source.name)
+    last_offset, last_raw = lay.cursor
+    pos = raw.find(piece, last_raw) if offset >= last_offset else -1
+    if pos < 0:
+        pos = raw.find(piece)
+    if pos < 0:
+        return node.span(source.name)
+    lay.cursor = (offset, pos)
+    return source.span(start + pos, start + pos + length)
 
 
-def _in_literal_block(source: SourceFile, node: Scalar, offset: int, length: int) -> Span | None:
+def _in_literal_block(source: SourceFile, node: Scalar, lay: _Layout, offset: int, length: int) -> Span | None:
     """A literal block keeps its lines: value line k is source line (header + 1 + k), shifted
     by the block's indentation."""
     text = node.text
-    k = text.count("\n", 0, offset)
-    col = offset - (text.rfind("\n", 0, offset) + 1)
-    value_line = text.split("\n")[k] if k < text.count("\n") + 1 else ""
+    starts = lay.line_starts or [0]
+    k = bisect.bisect_right(starts, offset) - 1
+    col = offset - starts[k]
+    end = starts[k + 1] - 1 if k + 1 < len(starts) else len(text)
+    value_line = text[starts[k]:end]
     line = node.line + 1 + k
     src = source.line_text(line)
     indent = len(src) - len(src.lstrip(" "))

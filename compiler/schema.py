@@ -157,8 +157,9 @@ class StructureReporter:
         self.file = file
 
     def unknown_key(self, key: Scalar, allowed: Iterable[str], where: str,
-                    hints: dict[str, str] | None = None) -> None:
-        """GW201 with a did-you-mean and the allowed keys."""
+                    hints: dict[str, str] | None = None, present: Iterable[str] = ()) -> None:
+        """GW201 with a did-you-mean and the allowed keys. `present`: the keys of the same map,
+        so that a rename is not offered onto a key that is already there."""
         text = key.text
         allowed = list(allowed)
         span = key.span(self.file)
@@ -166,7 +167,10 @@ class StructureReporter:
         close = suggest(text, allowed)
         notes = [f"{where} allows {quote_list(allowed)}"]
         fix = None
-        if hint and "." not in hint:
+        target = hint if hint and "." not in hint else close if not hint else None
+        if target is not None and target in set(present):
+            msg = f"unknown key \"{text}\" in {where}; \"{target}\" is given already: remove this one"
+        elif hint and "." not in hint:
             msg = f"unknown key \"{text}\" in {where}; did you mean \"{hint}\"?"
             fix = rename_fix(span, text, hint)
         elif hint:

@@ -9,6 +9,7 @@ s3-download write to (GW319, GW335).
 
 from __future__ import annotations
 
+import posixpath
 import re
 
 from .. import expr as X
@@ -326,7 +327,11 @@ def check_target(ctx: Context, job: Job, spec: ActionSpec) -> None:
                                    "`url: s3://bucket/…`",))
     if path is not None and path.value.is_str:
         p = path.value.value
-        parts = p.split("/")
+        if ".." in p.split("/"):
+            ctx.sink.report("GW319", path.value.span, "`path` must not contain `..`: it must stay under "
+                            "`/outputs/<an output>`")
+            return
+        parts = posixpath.normpath(p).split("/")
         if len(parts) < 3 or parts[0] != "" or parts[1] != "outputs" or parts[2] not in targets:
             under_beta = len(parts) >= 3 and parts[1] == "inputs" and parts[2] in beta
             if not under_beta:

@@ -101,18 +101,17 @@ def io_paths(ctx: Context, job: Job, commands: list[tuple[Value, bool]]) -> None
         text = value.value
         if "puts/" not in text:
             continue
-        # One C-level pass collects the (where, name) pairs; only undeclared ones are looked at.
-        for where, name in set(_IO_PATH.findall(text)) - reported:
-            if not name or name in declared[where]:
-                continue
-            if not _NAME_OK.match(name) and any(c in name for c in "$*?{[~"):
-                continue  # a variable or a glob: not a name gwfc can check
-            m = next((m for m in _IO_PATH.finditer(text) if m.group(1, 2) == (where, name)
-                      and not _is_comment_at(text, m.start())), None)
-            if m is None:
-                continue
-            reported.add((where, name))
-            _undeclared(ctx, job, value, where, name, m.start(2), sorted(declared[where]))
+        # One C-level pass collects the (where, name) pairs; only when some are undeclared is
+        # the text walked once more to find where each first appears outside a comment.
+        bad = {(w, n) for w, n in set(_IO_PATH.findall(text)) - reported
+               if n and n not in declared[w] and (_NAME_OK.match(n) or not any(c in n for c in "$*?{[~"))}
+        if bad:
+            for m in _IO_PATH.finditer(text):
+                key = m.group(1, 2)
+                if key not in bad or key in reported or _is_comment_at(text, m.start()):
+                    continue
+                reported.add(key)
+                _undeclared(ctx, job, value, key[0], key[1], m.start(2), sorted(declared[key[0]]))
         # A relative `inputs/X` exists only if not every `inputs/` is part of `/inputs/`.
         if text.count("inputs/") > text.count("/inputs/") or text.count("outputs/") > text.count("/outputs/"):
             for where, name in set(_REL_PATH.findall(text)):
@@ -179,7 +178,7 @@ def variables(ctx: Context, job: Job, commands: list[Value], env: set[str]) -> N
         if _is_comment_at(text, at) or any(a <= at < b for a, b in heredocs[id(v)]):
             continue
         line_start = text.rfind("\n", 0, at) + 1
-        if _in_single_quotes(text[line_start:], at - line_start):
+        if _in_single_quotes(text[line_start:at], at - line_start):
             continue
         reported.add(name)
         span = locate(ctx.source, v.node, at, m.end() - m.start())

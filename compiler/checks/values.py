@@ -19,6 +19,7 @@ _INTERP = re.compile(r"\$\{\{\s*(.*?)\s*\}\}", re.S)
 
 def check(ctx: Context) -> None:
     """Run the value checks."""
+    blanks(ctx)
     interpolations(ctx)
     env_secrets(ctx)
     dataset_refs(ctx)
@@ -91,6 +92,23 @@ def interpolations(ctx: Context) -> None:
             ctx.sink.report("GW310", span,
                             "`${{` is not Gradient syntax: the text reaches the container as written",
                             notes=("Gradient has no `${{ }}` interpolation", note), fix=fix)
+
+
+def blanks(ctx: Context) -> None:
+    """GW332 for `secret:` and `context.` values with blanks around them (in `with` and `env`;
+    job-input references are checked by the resolver)."""
+    values = [ev.value for ev in ctx.wf.env.values()]
+    for job in ctx.wf.jobs.values():
+        values.extend(ev.value for ev in job.env.values())
+        values.extend(p.value for p in job.params.values() if p.shape == "scalar")
+    for v in values:
+        if v.expr is None or not v.is_str or v.value == v.value.strip():
+            continue
+        stripped = v.value.strip()
+        ctx.sink.report("GW332", v.span, f"blanks around `{stripped}`: it is read as the reference, "
+                        "but Gradient compares the whole value",
+                        notes=("a reference is the whole value",),
+                        fix=Fix("remove the blanks", (Edit(v.span, stripped),)))
 
 
 def env_secrets(ctx: Context) -> None:

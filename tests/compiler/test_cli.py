@@ -234,3 +234,26 @@ def test_workflow_names(tmp_path: Path) -> None:
     r = gwfc("ir", str(p), "--name", "bad\nname")
     assert r.returncode == 2 and "--name" in r.stderr
     assert json.loads(gwfc("ir", str(p), "--name", "ok.name-1").stdout)["name"] == "ok.name-1"
+
+
+def test_only_real_comments_suppress(tmp_path: Path) -> None:
+    p = tmp_path / "w.yaml"
+    # inside a quoted value and inside a script: data, not comments
+    p.write_text(GOOD.replace("with: {image: bash:5}", "with: {image: bash:5, args: [\"echo '# gwfc: ignore[GW310]' ${{ x }}\"]}"),
+                 encoding="utf-8")
+    assert "GW310" in [d["code"] for d in json.loads(gwfc("check", "--format", "json", str(p)).stdout)]
+    p.write_text("jobs:\n  a:\n    uses: script@v1\n    resources: {instance-type: C5}\n    with:\n      image: x\n"
+                 "      script: |\n        # gwfc: ignore[GW310]\n        echo ${{ x }}\n", encoding="utf-8")
+    assert "GW310" in [d["code"] for d in json.loads(gwfc("check", "--format", "json", str(p)).stdout)]
+    # a real comment still works, and `ignore[]` ignores nothing
+    p.write_text("jobs:\n  a:\n    uses: script@v1\n    resources: {instance-type: C5}\n    with:\n      image: x\n"
+                 "      # gwfc: ignore[GW310]\n      script: echo ${{ x }}\n", encoding="utf-8")
+    assert json.loads(gwfc("check", "--format", "json", str(p)).stdout) == []
+    p.write_text(p.read_text().replace("ignore[GW310]", "ignore[]"), encoding="utf-8")
+    assert "GW310" in [d["code"] for d in json.loads(gwfc("check", "--format", "json", str(p)).stdout)]
+
+
+def test_bad_ignore_patterns_are_usage_errors(files: dict[str, Path]) -> None:
+    for pattern in ("", "G", "GW999", "nonsense"):
+        r = gwfc("check", "--ignore", pattern, str(files["bad.yaml"]))
+        assert r.returncode == 2 and "--ignore" in r.stderr, pattern
