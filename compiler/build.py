@@ -291,7 +291,8 @@ class Builder:
                              f"\"{text}\" inside {where} looks like a job: it is indented one level too deep",
                              notes=(f"move \"{text}\" left so that it lines up with \"{job.name.text}\"",))
             return
-        self.r.unknown_key(key, self.shape.job_keys, where, hints=JOB_KEY_HINTS, present=job.node.by_key if isinstance(job.node, Map) else ())
+        present = job.node.by_key if isinstance(job.node, Map) else {}
+        self.r.unknown_key(key, self.shape.job_keys, where, hints=JOB_KEY_HINTS, present=present)
 
     def params(self, node: AnyNode, job: Job) -> None:
         w = self.mapping(node, f"the `with` of job \"{job.name.text}\"")

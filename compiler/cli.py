@@ -353,7 +353,8 @@ def compile_cmd(
     file: str = typer.Argument(..., help="Workflow file (`-` for stdin), or an IR file with --from-ir."),
     target: str = typer.Option(..., "--target", "-t", help="shell, argo, compose, slurm (or a plugin)."),
     output: Optional[Path] = typer.Option(None, "-o", "--output", help="Directory to write the bundle into."),
-    sets: list[str] = typer.Option([], "--set", help="Target option KEY=VALUE, the keys of the targets.NAME table of gwfc.toml. Repeatable."),
+    sets: list[str] = typer.Option([], "--set", help="Target option KEY=VALUE, the keys of the targets.NAME "
+                                   "table of gwfc.toml. Repeatable."),
     from_ir: bool = typer.Option(False, "--from-ir", help="Read an IR (from `gwfc ir`) instead of a workflow."),
     name: Optional[str] = typer.Option(None, "--name", help="Workflow name (default: the file's stem)."),
     profile: Optional[str] = typer.Option(None, "--profile", help="Machine profile: default or local."),
