@@ -152,6 +152,12 @@ class Job:
     outputs: dict[str, Output] = field(default_factory=dict)
     env: dict[str, EnvVar] = field(default_factory=dict)
     instance_type: Value | None = None
+    #: The job has an `instance-type` key (even one that did not build).
+    instance_type_given: bool = False
+    #: Outputs and inputs that are written but did not build (reported already): references to
+    #: them are not reported again.
+    broken_outputs: set[str] = field(default_factory=set)
+    broken_inputs: set[str] = field(default_factory=set)
     #: The job-level `container-registries` (deprecated; GW215).
     registries: list[Value] = field(default_factory=list)
 
@@ -194,8 +200,12 @@ class Workflow:
     jobs: dict[str, Job] = field(default_factory=dict)
     jobs_node: AnyNode | None = None
     inputs: dict[str, WorkflowInput] = field(default_factory=dict)
+    #: Workflow inputs that are written but did not build (reported already).
+    broken_inputs: set[str] = field(default_factory=set)
     env: dict[str, EnvVar] = field(default_factory=dict)
     instance_type: Value | None = None
+    #: `defaults.resources` has an `instance-type` key (even one that did not build).
+    instance_type_given: bool = False
     registries: list[Value] = field(default_factory=list)
     cluster_id: Value | None = None
     trigger: Trigger | None = None

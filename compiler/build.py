@@ -69,13 +69,13 @@ class Builder:
         """A Name of a map key."""
         return Name(key.text, key, self.file)
 
-    def string(self, node: AnyNode, what: str) -> Value | None:
-        """A string value, or None with GW203."""
+    def string(self, node: AnyNode, what: str, free_text: bool = True) -> Value | None:
+        """A string value, or None with GW203 (a quoting fix for free text only)."""
         if isinstance(node, Scalar):
             v = node.value
             if node.is_str:
                 return Value(v, node, self.file)
-        self.r.wrong_type(node, "a string", what)
+        self.r.wrong_type(node, "a string", what, free_text=free_text)
         return None
 
     def mapping(self, node: AnyNode, what: str, allow_null: bool = True) -> Map | None:
@@ -159,7 +159,7 @@ class Builder:
                     else "Gradient does not support this keyword")
             self.sink.report("GW205", span, f"\"{text}\" is GitHub Actions syntax, not Gradient",
                              notes=(hint,))
-        elif isinstance(value, Map) and ("uses" in value or "with" in value):
+        elif isinstance(value, Map) and ("uses" in value or "with" in value) and not text.startswith(("x-", ".")):
             self.sink.report("GW201", span,
                              f"unknown top-level key \"{text}\"; it looks like a job: indent it under `jobs:`",
                              notes=(f"the top level allows {quote_list(self.shape.top_keys)}",))
@@ -221,7 +221,7 @@ class Builder:
         for k, v in node.pairs:
             text = k.text
             if text == "uses":
-                job.uses = self.string(v, "`uses`")
+                job.uses = self.string(v, "`uses`", free_text=False)
             elif text == "with":
                 job.with_key = k
                 job.with_node = v
@@ -318,7 +318,7 @@ class Builder:
         if isinstance(node, Seq):
             job.needs_form = "list"
             for item in node.items:
-                v = self.string(item, "an entry of `needs`")
+                v = self.string(item, "an entry of `needs`", free_text=False)
                 if v is not None:
                     job.needs.append(Name(v.value, item, self.file))
         elif isinstance(node, Scalar) and node.value is None:
@@ -355,6 +355,8 @@ class Builder:
                 decl = self.decl(v, f"input \"{k.text}\" of job \"{job.name.text}\"", "job-input")
                 if decl is not None and ok:
                     job.inputs[k.text] = JobInput(name, decl=decl)
+                else:
+                    job.broken_inputs.add(k.text)
             else:
                 self.r.wrong_type(v, "a reference (`JOB.outputs.NAME`, `workflow.inputs.NAME`) or a "
                                   "definition (`{type: …}`)", f"input \"{k.text}\"")
@@ -365,6 +367,8 @@ class Builder:
             return
         for k, v in m.pairs:
             ok = self.check_name(k, "output", present=m.by_key)
+            if not (isinstance(v, Map) and ok):
+                job.broken_outputs.add(k.text)
             if isinstance(v, Scalar) and v.is_str:
                 self.sink.report("GW320", v.span(self.file),
                                  f"output \"{k.text}\" is written as a reference; outputs are declared, "
@@ -378,6 +382,8 @@ class Builder:
             decl = self.decl(v, f"output \"{k.text}\" of job \"{job.name.text}\"", "output")
             if decl is not None and ok:
                 job.outputs[k.text] = Output(self.name(k), decl)
+            else:
+                job.broken_outputs.add(k.text)
 
     def job_resources(self, node: AnyNode, job: Job) -> None:
         m = self.mapping(node, f"the resources of job \"{job.name.text}\"")
@@ -385,6 +391,7 @@ class Builder:
             return
         for k, v in m.pairs:
             if k.text == "instance-type":
+                job.instance_type_given = True
                 job.instance_type = self.instance_type(v)
             elif k.text == "container-registries":
                 self.sink.report("GW215", k.span(self.file),
@@ -399,7 +406,7 @@ class Builder:
                                           "machine": "instance-type", "machine-type": "instance-type"})
 
     def instance_type(self, node: AnyNode) -> Value | None:
-        v = self.string(node, "`instance-type`")
+        v = self.string(node, "`instance-type`", free_text=False)
         if v is not None and not v.value.strip():
             self.sink.report("GW204", v.span, "`instance-type` is empty",
                              notes=("name a machine type such as C5 or P4000",))
@@ -458,7 +465,7 @@ class Builder:
                 self.r.missing_key(node.span(self.file), "type", where,
                                    notes=(f"the type is one of {quote_list(sh.kinds)}",))
             return None
-        type_value = self.string(type_node, "`type`")
+        type_value = self.string(type_node, "`type`", free_text=False)
         if type_value is None:
             return None
         kind = type_value.value
@@ -520,14 +527,16 @@ class Builder:
                                  notes=("add `with: {ref: DATASET}`",))
             return
         allowed = sh.dataset_with_keys if kind == "dataset" else sh.string_with_keys
+        unknown = False
         for k, v in m.pairs:
             if k.text in allowed:
                 self.with_entry(decl, k, v, where)
             else:
+                unknown = True
                 self.r.unknown_key(k, allowed, f"the `with` of {where}", present=m.by_key,
                                    hints={"name": "ref", "dataset": "ref", "version": "ref"}
                                    if kind == "dataset" else {"default": "value"})
-        if kind == "dataset" and decl.dataset is None and ("ref" not in m.by_key and "id" not in m.by_key):
+        if kind == "dataset" and decl.dataset is None and not unknown and ("ref" not in m.by_key and "id" not in m.by_key):
             self.sink.report("GW221", m.span(self.file), f"{where} is a dataset but names none",
                              notes=("add `ref: DATASET` under `with:`",))
 
@@ -593,6 +602,7 @@ class Builder:
                     continue
                 for rk, rv in r.pairs:
                     if rk.text == "instance-type":
+                        wf.instance_type_given = True
                         wf.instance_type = self.instance_type(rv)
                     elif rk.text == "container-registries":
                         wf.registries = self.string_list(rv, "`container-registries`")
@@ -618,6 +628,7 @@ class Builder:
         for k, v in m.pairs:
             ok = self.check_name(k, "input")
             if not isinstance(v, Map):
+                wf.broken_inputs.add(k.text)
                 if isinstance(v, Scalar) and v.is_str and "." in v.text:
                     self.sink.report("GW203", v.span(self.file),
                                      f"workflow input \"{k.text}\" must be a definition, not a reference",
@@ -629,6 +640,8 @@ class Builder:
             decl = self.decl(v, f"workflow input \"{k.text}\"", "workflow-input")
             if decl is not None and ok:
                 wf.inputs[k.text] = WorkflowInput(self.name(k), decl)
+            else:
+                wf.broken_inputs.add(k.text)
 
     def trigger(self, node: AnyNode) -> Trigger | None:
         """SPEC.md §9: `on: {github: {branches: {only: BRANCH}}}`."""
@@ -702,8 +715,12 @@ class Builder:
                     stack.append((f"{prefix}.{k.text}" if prefix else k.text, v))
             elif isinstance(n, Scalar) and n.value is None and prefix == "":
                 continue
+            elif prefix == "":
+                self.r.wrong_type(n, "a map", "`context`", notes=("e.g. `context: {event: {github: {url: …}}}`",))
+            elif not (isinstance(n, Scalar) and n.is_str):
+                self.r.wrong_type(n, "a map or a string", f"`context.{prefix}`", free_text=False)
             else:
-                leaf = self.string(n, f"`context.{prefix}`" if prefix else "`context`")
+                leaf = self.string(n, f"`context.{prefix}`")
                 if leaf is not None and prefix:
                     wf.context[prefix] = leaf
 

@@ -29,6 +29,9 @@ class ParamSpec:
     warn: tuple[str, ...] = ()
     #: The value is a command (script@v1 `script`): command lints read it.
     command: bool = False
+    #: Never substituted: `secret:`/`context.` text here reaches the job as written (an
+    #: image, a command, args, a script: targets need the value itself).
+    literal: bool = False
     description: str = ""
 
 
@@ -62,6 +65,7 @@ def _param(name: str, raw: dict[str, Any]) -> ParamSpec:
         enum=tuple(raw.get("enum", ())),
         warn=tuple(raw.get("warn", ())),
         command=bool(raw.get("command", False)),
+        literal=bool(raw.get("literal", False)),
         description=raw.get("description", ""),
     )
 

@@ -56,7 +56,20 @@ def load_cfg(path: Optional[Path], sink: Sink) -> Config:
     """The configuration (GW6xx diagnostics into sink)."""
     if path is not None and not path.is_file():
         usage(f"configuration file not found: {path}")
-    return load_config(path, sink)
+    cfg = load_config(path, sink)
+    if cfg.targets:  # [targets.NAME] tables must name installed targets
+        from gwfc.targets.base import registry
+
+        from .schema import quote_list, suggest
+
+        known = registry()
+        for name in cfg.targets:
+            if name not in known:
+                close = suggest(name, known)
+                sink.report("GW602", cfg.key_span(f"targets.{name}"),
+                            f"unknown target \"{name}\" in [targets.{name}]" + (f"; did you mean \"{close}\"?" if close else ""),
+                            notes=(f"the targets are {quote_list(known)}",))
+    return cfg
 
 
 def default_workflow_files() -> list[Path]:
@@ -69,11 +82,24 @@ def default_workflow_files() -> list[Path]:
     except OSError:
         pass
     wdir = top / ".gradient" / "workflows"
-    return sorted(p for p in wdir.glob("*.y*ml") if p.is_file()) if wdir.is_dir() else []
+    found = sorted(p for p in wdir.glob("*.y*ml") if p.is_file()) if wdir.is_dir() else []
+    return [Path(os.path.relpath(p)) for p in found]
 
 
 def expand_paths(paths: list[str]) -> list[str]:
-    """Files as given; directories → their `*.yaml`/`*.yml` files, recursively, sorted."""
+    """Files as given; directories → their `*.yaml`/`*.yml` files, recursively, sorted; each
+    file once (by its resolved path)."""
+    out: list[str] = []
+    seen: set[str] = set()
+    for p in _expand(paths):
+        key = p if p == "-" else os.path.realpath(p)
+        if key not in seen:
+            seen.add(key)
+            out.append(p)
+    return out
+
+
+def _expand(paths: list[str]) -> list[str]:
     out: list[str] = []
     for p in paths:
         if p == "-":
@@ -82,6 +108,8 @@ def expand_paths(paths: list[str]) -> list[str]:
         path = Path(p)
         if path.is_dir():
             found = sorted(q for q in path.rglob("*") if q.suffix in (".yaml", ".yml") and q.is_file())
+            if not found:
+                usage(f"{p} is a directory with no .yaml or .yml file in it")
             out.extend(str(q) for q in found)
         elif path.exists() or path.is_symlink():
             out.append(p)

@@ -256,8 +256,11 @@ def _build(source: SourceFile, sink: Sink, limits: Limits) -> AnyNode | None:
     except yaml.MarkedYAMLError as exc:
         _report_yaml_error(exc, source, sink)
         return None
-    except yaml.YAMLError as exc:  # unmarked reader errors
-        sink.report("GW101", Span.point(name, 1, 1), str(exc))
+    except yaml.reader.ReaderError as exc:
+        report_reader_error(source, sink, int(exc.position), exc.character)
+        return None
+    except yaml.YAMLError as exc:  # no other unmarked error is known; keep its text
+        sink.report("GW101", Span.point(name, 1, 1), str(exc).split("\n", 1)[0])
         return None
     finally:
         dispose = getattr(parser, "dispose", None)
@@ -298,6 +301,17 @@ _HINTS = (
     ("found unknown escape character", "in a double-quoted string `\\` starts an escape; use single quotes "
      "or write `\\\\`"),
 )
+
+
+def report_reader_error(source: SourceFile, sink: Sink, position: int, character: Any) -> None:
+    """A character YAML does not allow (a NUL, a control character), at its position."""
+    ch = character if isinstance(character, str) else chr(character) if isinstance(character, int) else "?"
+    line, col = source.position(min(max(position, 0), len(source.text)))
+    sink.report("GW101", Span.point(source.name, line, col),
+                f"the character U+{ord(ch):04X} is not allowed in YAML",
+                notes=("control characters other than tab, line feed and carriage return cannot appear "
+                       "in a YAML file, not even inside quotes (write them as escapes in a double-quoted "
+                       "string, e.g. \"\\x00\")",))
 
 
 def _report_yaml_error(exc: Any, source: SourceFile, sink: Sink) -> None:

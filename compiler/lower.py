@@ -116,8 +116,11 @@ def lower(wf: Workflow, res: Resolution, name: str, images: ActionImages | None 
             inputs.append(StepInput(in_name, b.kind, src, span))
         params: dict[str, Any] = {}
         for pname, p in job.params.items():
+            pspec = spec.params.get(pname)
             if p.items is not None:
                 params[pname] = tuple(i.value if i.is_str else i.text for i in p.items)
+            elif pspec is not None and pspec.literal:
+                params[pname] = p.value.value if p.value.is_str else p.value.text
             else:
                 params[pname] = ir_value(p.value)
         for v in params.values():

@@ -161,7 +161,8 @@ class Resolver:
                              notes=("a reference is the whole value",),
                              fix=Fix("remove the blanks", (Edit(span, stripped),)))
         e = val.expr
-        if e is None:  # too long: reported by the builder
+        if e is None:  # too long: reported by the builder (GW111); its job's outputs are explained
+            self.res.explained.add(stripped.split(".", 1)[0])
             return
         if isinstance(e, X.ExprError):
             if self.not_a_reference(job, inp, stripped):
@@ -302,6 +303,9 @@ class Resolver:
                              notes=(f"a job writes `/outputs/{out_name}` itself; it is not an input",))
             return
         out = producer.outputs.get(out_name)
+        if out is None and out_name in producer.broken_outputs:
+            self.res.explained.add(producer_name)
+            return  # declared, but its definition is wrong: reported there
         if out is None:
             self.res.explained.add(producer_name)
             span = self.ref_span(inp, 2)
@@ -359,6 +363,8 @@ class Resolver:
 
     def bind_workflow_input(self, job: Job, inp: JobInput, e: X.Expr) -> None:
         wi = self.wf.inputs.get(e.name)
+        if wi is None and e.name in self.wf.broken_inputs:
+            return  # defined, but its definition is wrong: reported there
         if wi is None:
             span = self.ref_span(inp, 2)
             close = suggest(e.name, self.wf.inputs)

@@ -182,17 +182,26 @@ class StructureReporter:
             msg = f"unknown key \"{text}\" in {where}"
         self.sink.report("GW201", span, msg, notes=notes, fix=fix)
 
-    def wrong_type(self, node: AnyNode, expected: str, what: str, notes: Iterable[str] = ()) -> None:
-        """GW203: `what` must be `expected`, with "quote it" for scalars that YAML typed."""
+    def wrong_type(self, node: AnyNode, expected: str, what: str, notes: Iterable[str] = (),
+                   free_text: bool = True) -> None:
+        """GW203: `what` must be `expected`, with "quote it" for scalars that YAML typed.
+
+        The quoting fix is offered only for free text (`free_text`): quoting `uses: 5` or a
+        `needs` entry `5` would only trade this error for another.
+        """
         found = describe(node)
         span = node.span(self.file)
         fix = None
         extra = list(notes)
-        if expected == "a string" and isinstance(node, Scalar):
+        if expected == "a string" and isinstance(node, Scalar) and node.tag not in (None, "!"):
+            short = node.tag.replace("tag:yaml.org,2002:", "!!")
+            extra.insert(0, f"the tag `{short}` makes it {found}: remove the tag")
+        elif expected == "a string" and isinstance(node, Scalar):
             quoted = yaml_quote(node.text)
             if node.text:
                 extra.insert(0, f"YAML 1.1 reads `{node.text}` as {found}; quote it: {quoted}")
-                fix = Fix(f"quote the value as {quoted}", (Edit(span, quoted),))
+                if free_text:
+                    fix = Fix(f"quote the value as {quoted}", (Edit(span, quoted),))
             else:
                 extra.insert(0, "an empty value is null in YAML")
         self.sink.report("GW203", span, f"{what} must be {expected}, not {found}", notes=extra, fix=fix)

@@ -63,9 +63,10 @@ def _report_error(error: Any, source: SourceFile, sink: Sink) -> None:
     from ..loader import _report_yaml_error  # late: the loader imports this package
 
     if error[0] == "reader":
+        from ..loader import report_reader_error
+
         _, problem, offset, value = error
-        exc = yaml.reader.ReaderError(_STREAM, offset, value, "?", problem)
-        sink.report("GW101", Span.point(source.name, 1, 1), str(exc))
+        report_reader_error(source, sink, offset, value)
         return
     kind, context, context_mark, problem, problem_mark = error
     cls = yaml.scanner.ScannerError if kind == "scanner" else yaml.parser.ParserError

@@ -9,6 +9,7 @@ s3-download write to (GW319, GW335).
 
 from __future__ import annotations
 
+import difflib
 import posixpath
 import re
 
@@ -16,9 +17,10 @@ from .. import expr as X
 from ..ast import Job, Param, Value
 from ..catalogue import ActionSpec, ParamSpec, catalogue
 from ..diagnostics import Edit, Fix
-from ..nodes import Scalar, Seq
+from ..nodes import Map, Scalar, Seq
 from ..scalarpos import locate
 from ..schema import describe, quote_list, rename_fix, suggest, yaml_quote
+from ..source import Span
 from . import Context
 
 KNOWN_CONTEXT = ("event.github.url", "event.github.ref")
@@ -90,10 +92,16 @@ def check_params(ctx: Context, job: Job, spec: ActionSpec) -> None:
         elif param.shape == "scalar" and not pspec.command:
             # Commands (script) are never substituted: check_secret_in_command reports them.
             e = param.value.expr
-            if isinstance(e, X.Expr) and e.kind == X.SECRET:
+            if isinstance(e, X.Expr) and e.kind == X.SECRET and pspec.literal:
                 sink.report("GW315", param.value.span,
-                            f"`secret:` in `{pname}` of `{spec.name}` is undocumented; Gradient may pass the text "
-                            "as written",
+                            f"`secret:` in `{pname}` of `{spec.name}` is not substituted: the text reaches "
+                            "the job as written",
+                            notes=(f"`{pname}` is used as written; secrets are substituted in `env` values "
+                                   "and secret parameters",))
+            elif isinstance(e, X.Expr) and e.kind == X.SECRET:
+                sink.report("GW315", param.value.span,
+                            f"`secret:` in `{pname}` of `{spec.name}` is undocumented; gwfc reads it as a "
+                            "secret, Gradient may have passed the text as written",
                             notes=("secrets are documented in `env` values and in secret parameters "
                                    "(git-checkout `password`, s3-download `secret-access-key`)",))
             elif isinstance(e, X.ExprError):
@@ -111,7 +119,9 @@ def check_params(ctx: Context, job: Job, spec: ActionSpec) -> None:
         if pspec.command or pspec.type == "string-list":
             check_secret_in_command(ctx, param, spec)
     missing = [p for p in spec.required if p not in job.params]
-    if missing:
+    with_is_map = job.with_node is None or isinstance(job.with_node, Map) or (
+        isinstance(job.with_node, Scalar) and job.with_node.value is None)
+    if missing and with_is_map:
         names = " and ".join(f"`{p}`" for p in missing)
         plural = "parameters" if len(missing) > 1 else "parameter"
         if job.with_key is None:
@@ -172,15 +182,17 @@ def check_param_type(ctx: Context, param: Param, pspec: ParamSpec) -> bool:
             if isinstance(node, Scalar) and item.is_str:
                 continue
             ok = False
-            notes = []
-            if isinstance(node, Seq) and len(node.items) == 1 and isinstance(node.items[0], Scalar) \
-                    and node.items[0].text.startswith("-"):
-                inner = node.items[0].text
-                notes.append(f"`- -{inner[1:] if inner.startswith('-') else inner}` is read as a nested list; "
-                             f"quote the item: `- \"-{inner}\"`")
-                ctx.sink.report("GW203", node.span(ctx.file),
-                                f"{what}[{i}] must be a string, not a list", notes=notes,
-                                fix=Fix("quote the item", (Edit(node.span(ctx.file), yaml_quote("-" + inner)),)))
+            if isinstance(node, Seq) and all(x.end_line == node.line for x in node.items):
+                # `- -` or `- - -c`: YAML reads a `- ` after the item's dash as a nested list (the
+                # classic case of SPEC.md §1). Quote exactly what was written on that line.
+                line = ctx.source.line_text(node.line)
+                raw = line[node.column - 1:].split(" #", 1)[0].rstrip()
+                quoted = yaml_quote(raw)
+                span = Span(ctx.file, node.line, node.column, node.line, node.column + len(raw))
+                ctx.sink.report("GW203", span, f"{what}[{i}] must be a string, not a list",
+                                notes=(f"`- {raw}` is read as a nested list: a `- ` after the item's dash starts "
+                                       f"a new list; quote the item: `- {quoted}`",),
+                                fix=Fix(f"quote the item as {quoted}", (Edit(span, quoted),)))
                 continue
             r.wrong_type(node, "a string", f"{what}[{i}]")
         return ok
@@ -264,7 +276,11 @@ def check_context_values(ctx: Context, job: Job, has_trigger: bool) -> None:
             continue
         path = e.context_path
         if path not in KNOWN_CONTEXT and path not in wf.context:
-            close = suggest(path, KNOWN_CONTEXT)
+            # Suggest only a spelling of url/ref: `.sha` is not a typo of `.url`.
+            head, _, last = path.rpartition(".")
+            near = difflib.get_close_matches(last.lower(), ("url", "ref"), n=1, cutoff=0.6) \
+                if head == "event.github" else []
+            close = f"{head}.{near[0]}" if near else None
             span = locate(ctx.source, param.value.node, 0, len(e.text))
             msg = f"unknown context value `{e.text}`"
             fix = None
@@ -276,9 +292,10 @@ def check_context_values(ctx: Context, job: Job, has_trigger: bool) -> None:
                                    "`context.event.github.ref`",), fix=fix)
             continue
         if not has_trigger and path not in wf.context:
+            why = ("its `context:` block does not set it" if wf.context_node is not None
+                   else "this workflow has no `on: github` trigger or `context:` block")
             ctx.sink.report("GW317", param.value.span,
-                            f"`{e.text}` has a value only in GitHub-triggered runs, and this workflow has no "
-                            "`on: github` trigger or `context:` block",
+                            f"`{e.text}` has a value only in GitHub-triggered runs, and {why}",
                             notes=("a CLI run fails with \"Github url is invalid\"; `gwfc run` takes it from "
                                    f"`--context {path}=VALUE` or the git repository of the file",))
 
@@ -320,7 +337,7 @@ def check_target(ctx: Context, job: Job, spec: ActionSpec) -> None:
     path = job.params.get("path")
     if spec.name == "s3-download@v1":
         url = job.params.get("url")
-        if url is not None and url.value.is_str and not url.value.value.startswith("s3://") \
+        if url is not None and url.value.is_str and not re.match(r"s3://[^/\s]+", url.value.value) \
                 and not isinstance(url.value.expr, X.Expr):
             ctx.sink.report("GW335", url.value.span, "`s3-download@v1` reads an `s3://bucket/path` URL",
                             notes=("for an S3-compatible store give its URL as `endpoint:` and the bucket as "
@@ -342,6 +359,8 @@ def check_target(ctx: Context, job: Job, spec: ActionSpec) -> None:
         return
     if len(targets) + len(beta) == 1:
         return
+    if job.broken_outputs or job.broken_inputs:
+        return  # an output or input it might write to did not build: reported there
     if not targets and not beta:
         strings = [o for o, out in job.outputs.items() if out.decl.kind == "string"]
         notes = ["declare one, e.g. `outputs: {repo: {type: volume}}`"]

@@ -23,22 +23,30 @@ from . import Context
 
 # The literal comes first and the look-behind (not after a word, `.`, `/`, `$` or `-`) after
 # it: a pattern that starts with a look-behind cannot use the engine's fast literal search.
-_IO_PATH = re.compile(r"/(?<![\w./$-]/)(inputs|outputs)/([^/\s'\"`;|&()<>]*)")
-_REL_PATH = re.compile(r"(?<![\w./$-])(inputs|outputs)/([A-Za-z0-9_-]+)")
+_IO_PATH = re.compile(r"/(?<![\w./$})-]/)(inputs|outputs)/([^/\s'\"`;|&()<>]*)")
+_REL_PATH = re.compile(r"(?<![\w./$})-])(inputs|outputs)/([A-Za-z0-9_-]+)")
 _NAME_OK = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]*\Z")
-_VAR = re.compile(r"\$(?<!\$\$)(?:\{([A-Za-z_][A-Za-z0-9_]*)[^}]*\}|([A-Za-z_][A-Za-z0-9_]*))")
+# `${X:-d}`, `${X-d}`, `${X:=d}`, `${X+d}`, `${X:?m}` … deal with an unset X themselves: only a
+# plain `${X}`, `${X…}` with another operator, or `$X` is looked at (group 1 or 2).
+_VAR = re.compile(r"\$(?<!\$\$)(?:\{([A-Za-z_][A-Za-z0-9_]*)(?![:]?[-=+?])[^}]*\}|([A-Za-z_][A-Za-z0-9_]*))")
 _ASSIGN = re.compile(
     r"(?:^|[\s;&|(`{])(?:export\s+|local\s+|declare\s+(?:-\w+\s+)*|readonly\s+)?([A-Za-z_][A-Za-z0-9_]*)\+?="
     r"|\bfor\s+([A-Za-z_][A-Za-z0-9_]*)\s+in\b"
     r"|\bread\s+(?:-\w+\s+)*([A-Za-z_][A-Za-z0-9_ ]*)"
-    r"|\bexport\s+([A-Za-z_][A-Za-z0-9_]*)\s*(?:$|[;\n])",
+    r"|\bexport\s+([A-Za-z_][A-Za-z0-9_]*)\s*(?:$|[;\n])"
+    r"|\bprintf\s+-v\s+([A-Za-z_][A-Za-z0-9_]*)"
+    r"|\bgetopts\s+(?:\S+)\s+([A-Za-z_][A-Za-z0-9_]*)"
+    r"|\bselect\s+([A-Za-z_][A-Za-z0-9_]*)\s+in\b"
+    r"|\b(?:mapfile|readarray)\s+(?:-\w+\s+(?:\S+\s+)?)*([A-Za-z_][A-Za-z0-9_]*)"
+    r"|\blet\s+([A-Za-z_][A-Za-z0-9_]*)"
+    r"|\(\(\s*([A-Za-z_][A-Za-z0-9_]*)\s*(?:[-+*/%]?=|\+\+|--)",
     re.M)
 _SHELL_NAMES = ("bash", "sh", "zsh", "ash", "dash")
 _SHELL_C = ("-c", "-lc", "-ec", "-xc", "-ceu", "-euc", "-exc", "-xec")
 
 #: Variables an image or the shell defines (not worth an info when read).
 WELL_KNOWN = frozenset("""
-HOME PATH PWD OLDPWD USER LOGNAME HOSTNAME SHELL TERM LANG LC_ALL LC_CTYPE TZ TMPDIR UID EUID
+_ HOME PATH PWD OLDPWD USER LOGNAME HOSTNAME SHELL TERM LANG LC_ALL LC_CTYPE TZ TMPDIR UID EUID
 PPID RANDOM SECONDS LINENO IFS OPTARG OPTIND REPLY PIPESTATUS FUNCNAME BASH BASH_VERSION
 BASH_SOURCE BASHPID HOSTTYPE OSTYPE MACHTYPE SHLVL PS1 PS2 PS4 COLUMNS LINES DEBIAN_FRONTEND
 PYTHONPATH PYTHONUNBUFFERED PYTHONHOME VIRTUAL_ENV CONDA_PREFIX CONDA_DEFAULT_ENV
@@ -156,6 +164,8 @@ def variables(ctx: Context, job: Job, commands: list[Value], env: set[str]) -> N
             continue
         for m in _VAR.finditer(text):
             name = m.group(1) or m.group(2)
+            if m.start() > 0 and text[m.start() - 1] == "\\":
+                continue  # `\$X` is not expanded
             if name not in known and text[m.start():m.start() + 3] != "${{":
                 candidates.append((v, m, name))
     if not candidates:

@@ -149,22 +149,29 @@ def instance_types(ctx: Context) -> None:
     seen: set[str] = set()
     values = [wf.instance_type] + [j.instance_type for j in wf.jobs.values()]
     for v in values:
-        if v is None or not v.is_str or profile.known(v.value):
+        if v is None or not v.is_str or v.value in profile.table:
+            continue
+        if profile.known(v.value):  # the name in another case: targets map it; Gradient may not
+            row = profile.lookup(v.value)
+            assert row is not None
+            ctx.sink.report("GW321", v.span, f"instance type \"{v.value}\" is written \"{row.name}\"",
+                            notes=("machine type names are case-sensitive on Gradient",),
+                            fix=Fix(f"write {row.name}", (Edit(v.span, row.name),)))
             continue
         close = suggest(v.value, profile.table)
         msg = f"unknown instance type \"{v.value}\""
         fix = None
         if close:
+            # A name, not a fix: a near name is another machine (V100x4 is not A100x4).
             msg += f"; did you mean \"{close}\"?"
-            fix = Fix(f"replace with {close}", (Edit(v.span, close),))
         if v.value not in seen or close:
             ctx.sink.report("GW321", v.span, msg,
                             notes=("self-hosted clusters define their own machine types; add it to "
                                    "`[instance-types]` in gwfc.toml so targets can map it",), fix=fix)
         seen.add(v.value)
-    if wf.instance_type is None:
+    if wf.instance_type is None and not wf.instance_type_given:
         for job in wf.jobs.values():
-            if job.instance_type is None:
+            if job.instance_type is None and not job.instance_type_given:
                 ctx.sink.report("GW322", job.name.span,
                                 f"job \"{job.name.text}\" has no instance type; Gradient picked a default machine",
                                 notes=("set `resources: {instance-type: C5}` on the job or in `defaults`",))

@@ -25,6 +25,18 @@ class Report:
 
 FORMATS = ("text", "json", "sarif", "github")
 
+#: Control characters (but tab) shown as their Unicode control pictures (␀ ␛ …): a workflow's
+#: text must never reach a terminal as escape sequences. One character each, so carets align.
+_VISIBLE = {c: chr(0x2400 + c) for c in range(0x20) if c != 9}
+_VISIBLE[0x7F] = "\u2421"
+for _c in range(0x80, 0xA0):  # C1 controls (CSI is 0x9B)
+    _VISIBLE[_c] = "\ufffd"
+
+
+def visible(text: str) -> str:
+    """`text` with control characters replaced by visible ones."""
+    return text.translate(_VISIBLE)
+
 
 def renderer(fmt: str) -> Callable[..., str]:
     """The render function of a format name."""

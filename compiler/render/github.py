@@ -7,13 +7,13 @@ as the runner's toolkit does (`%`, CR, LF; and `:`/`,` in properties).
 from __future__ import annotations
 
 from ..diagnostics import Severity
-from . import Report
+from . import Report, visible
 
 _LEVEL = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "notice"}
 
 
 def _data(text: str) -> str:
-    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    return visible(text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A"))
 
 
 def _prop(text: str) -> str:

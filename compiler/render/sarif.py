@@ -25,6 +25,16 @@ def _version() -> str:
         return "0.0.0"
 
 
+def artifact_uri(path: str) -> str:
+    """A SARIF artifact URI: a relative path percent-encoded, an absolute one as file://."""
+    from pathlib import PurePosixPath
+    from urllib.parse import quote
+
+    if path.startswith("/"):
+        return PurePosixPath(path).as_uri()
+    return quote(path, safe="/")
+
+
 def _region(line: int, col: int, end_line: int, end_col: int) -> dict[str, int]:
     region = {"startLine": line, "startColumn": col}
     if (end_line, end_col) > (line, col):
@@ -42,7 +52,7 @@ def _result(d: Diagnostic, rule_index: dict[str, int]) -> dict[str, Any]:
         "level": _LEVEL[d.severity],
         "message": {"text": text},
         "locations": [{"physicalLocation": {
-            "artifactLocation": {"uri": s.file},
+            "artifactLocation": {"uri": artifact_uri(s.file)},
             "region": _region(s.line, s.column, s.end_line, s.end_column),
         }}],
     }
@@ -52,7 +62,7 @@ def _result(d: Diagnostic, rule_index: dict[str, int]) -> dict[str, Any]:
         result["fixes"] = [{
             "description": {"text": d.fix.message},
             "artifactChanges": [{
-                "artifactLocation": {"uri": e.span.file},
+                "artifactLocation": {"uri": artifact_uri(e.span.file)},
                 "replacements": [{
                     "deletedRegion": {"startLine": e.span.line, "startColumn": e.span.column,
                                       "endLine": e.span.end_line, "endColumn": e.span.end_column},

@@ -8,7 +8,10 @@ from __future__ import annotations
 import unicodedata
 
 from ..diagnostics import Diagnostic, Severity
-from . import Report
+from . import Report, visible
+
+#: Longest source line quoted in full; longer ones are cut to a window around the span.
+_WIDE = 200
 
 _STYLE = {Severity.ERROR: "bold red", Severity.WARNING: "bold yellow", Severity.INFO: "bold cyan"}
 
@@ -35,21 +38,28 @@ def format_diagnostic(d: Diagnostic, report: Report) -> list[tuple[str, str]]:
     s = d.span
     out: list[tuple[str, str]] = []
     head = f"{s.file}:{s.line}:{s.column}: "
-    out.append((head + f"{d.severity.label}[{d.code}]: " + d.message, _STYLE[d.severity]))
+    out.append((visible(head + f"{d.severity.label}[{d.code}]: " + d.message), _STYLE[d.severity]))
     src = report.sources.get(s.file)
     if src is not None and 1 <= s.line <= src.line_count + 1:
-        text = src.line_text(s.line)
+        text = visible(src.line_text(s.line))
+        column, end_column = s.column, s.end_column
+        if len(text) > _WIDE:  # a window around the span, not a 20,000-character line
+            lo = max(0, column - 1 - _WIDE // 3)
+            hi = min(len(text), lo + _WIDE)
+            text = ("…" if lo else "") + text[lo:hi] + ("…" if hi < len(text) else "")
+            shift = lo - (1 if lo else 0)
+            column, end_column = column - shift, min(end_column - shift, len(text) + 1)
         if text.strip():
             num = str(s.line)
             pad = " " * len(num)
-            indent, marks = caret_line(text, s.column, s.end_column, s.end_line > s.line)
+            indent, marks = caret_line(text, column, end_column, s.end_line > s.line)
             out.append((f" {pad} |", "blue"))
             out.append((f" {num} | {text}", ""))
             out.append((f" {pad} | {indent}{marks}", _STYLE[d.severity]))
     for note in d.notes:
-        out.append((f"   = note: {note}", ""))
+        out.append((visible(f"   = note: {note}"), ""))
     if d.fix is not None:
-        out.append((f"   = help: {d.fix.message}", "green"))
+        out.append((visible(f"   = help: {d.fix.message}"), "green"))
     return out
 
 

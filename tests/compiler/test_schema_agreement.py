@@ -104,3 +104,24 @@ def test_random_edits_of_the_corpus() -> None:
         compared += 1
         assert v[0] == v[1], _explain(text)
     assert compared > 500
+
+
+def test_catalogue_and_schema_agree() -> None:
+    """grammar/actions.json (what the checker reads) and the schema's `with-*` definitions (what
+    editors read) describe the same parameters."""
+    from gwfc.compiler.catalogue import catalogue
+
+    defs = workflow_schema()["definitions"]
+    assert set(workflow_schema()["definitions"]["job"]["properties"]["uses"]["enum"]) == set(catalogue())
+    for name, spec in catalogue().items():
+        d = defs["with-" + name.split("@")[0]]
+        assert set(d["properties"]) == set(spec.params), name
+        assert set(d.get("required", [])) == set(spec.required), name
+        for p, ps in spec.params.items():
+            prop = d["properties"][p]
+            if ps.secret:
+                assert prop.get("$ref") == "#/definitions/secret", (name, p)
+            if ps.enum:
+                assert set(prop["enum"]) == set(ps.enum) | set(ps.warn), (name, p)
+            if ps.type == "string-list":
+                assert prop["type"] == "array" and prop["items"] == {"type": "string"}, (name, p)

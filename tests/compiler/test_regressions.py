@@ -1,0 +1,152 @@
+"""Regressions found by QA of the front end: each case once wrong, now right."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from .helpers import check_text, codes, find, where
+
+T = "    resources: {instance-type: C5}\n"
+
+
+def test_no_cascade_after_a_broken_definition() -> None:
+    r = check_text("inputs:\n  d: {type: datasets, with: {ref: x}}\njobs:\n  a:\n    uses: container@v1\n"
+                   "    with: {image: x}\n" + T + "    inputs:\n      d: workflow.inputs.d\n", dedent=False)
+    assert codes(r) == ["GW211"]
+    r = check_text("jobs:\n  c:\n    uses: git-checkout@v1\n    with: {url: 'https://x/y.git'}\n" + T
+                   + "    outputs:\n      repo: {type: volume^^}\n  b:\n    uses: container@v1\n    with: {image: x}\n"
+                   + T + "    needs: [c]\n    inputs:\n      repo: c.outputs.repo\n", dedent=False)
+    assert codes(r) == ["GW211"]
+
+
+def test_context_suggestions_only_for_spellings() -> None:
+    base = ("on: {github: {branches: {only: main}}}\njobs:\n  a:\n    uses: git-checkout@v1\n" + T
+            + "    with: {url: 'https://x/y.git', ref: context.event.github.%s}\n    outputs: {r: {type: volume}}\n"
+            "  b:\n    uses: container@v1\n    with: {image: x}\n" + T + "    needs: [a]\n    inputs: {r: a.outputs.r}\n")
+    (d,) = find(check_text(base % "sha", dedent=False), "GW316")
+    assert d.fix is None and "did you mean" not in d.message
+    (d,) = find(check_text(base % "rfe", dedent=False), "GW316")
+    assert d.fix is not None and d.fix.edits[0].text == "context.event.github.ref"
+
+
+def test_instance_type_case_and_near_names() -> None:
+    r = check_text("jobs:\n  a:\n    uses: container@v1\n    with: {image: x}\n    resources: {instance-type: a100}\n",
+                   dedent=False)
+    (d,) = find(r, "GW321")
+    assert d.fix is not None and d.fix.edits[0].text == "A100"
+    r = check_text("jobs:\n  a:\n    uses: container@v1\n    with: {image: x}\n    resources: {instance-type: V100x3}\n",
+                   dedent=False)
+    (d,) = find(r, "GW321")
+    assert d.fix is None  # a near name is another machine: named, not applied
+
+
+def test_nested_list_item_gets_its_note_and_fix() -> None:
+    r = check_text("jobs:\n  a:\n    uses: container@v1\n" + T + "    with:\n      image: x\n      args:\n"
+                   "        - tar\n        - - \n", dedent=False)
+    (d,) = find(r, "GW203")
+    assert "nested list" in d.notes[0] and d.fix is not None and d.fix.edits[0].text == '"-"'
+
+
+def test_secret_in_image_stays_text_in_the_ir() -> None:
+    r = check_text("jobs:\n  a:\n    uses: container@v1\n    with: {image: 'secret:IMG'}\n" + T, dedent=False,
+                   want_ir=True)
+    assert codes(r) == ["GW315"]
+    assert r.ir is not None and r.ir.steps[0].run.image == "secret:IMG"
+
+
+def test_blanks_around_secret_and_context_values() -> None:
+    r = check_text("jobs:\n  a:\n    uses: container@v1\n    with: {image: x}\n" + T
+                   + "    env:\n      Z: ' secret:W'\n      X: 'secret:Y '\n", dedent=False)
+    assert [where(d) for d in find(r, "GW332")] == [(7, 10), (8, 10)]
+    assert all(d.fix is not None for d in find(r, "GW332"))
+
+
+def test_path_cannot_leave_outputs() -> None:
+    r = check_text("jobs:\n  a:\n    uses: git-checkout@v1\n" + T + "    with: {url: 'https://x/y.git', "
+                   "path: /outputs/a/../../etc/x}\n    outputs: {a: {type: volume}}\n", dedent=False)
+    assert "GW319" in codes(r)
+
+
+def test_command_lint_noise() -> None:
+    script = ("echo ${X:-d} ${Y:=1} ${W+a} \\\\$ESC $_; printf -v K x; getopts ab OPT; (( i = 1 )); "
+              "echo $K $OPT $i; cp \\\"${HOME}/inputs/abc\\\" .")
+    r = check_text("jobs:\n  a:\n    uses: script@v1\n" + T + "    with:\n      image: x\n"
+                   f"      script: \"{script}\"\n", dedent=False)
+    assert codes(r) == []
+
+
+def test_one_diagnostic_per_mistake() -> None:
+    r = check_text("jobs:\n  a:\n    uses: script@v1\n" + T + "    with: [a, b]\n", dedent=False)
+    assert codes(r) == ["GW203"]  # not also "missing parameters"
+    r = check_text("jobs:\n  a:\n    uses: container@v1\n    with: {image: x}\n" + T
+                   + "    inputs:\n      d: {type: dataset, with: {value: x}}\n", dedent=False)
+    assert codes(r) == ["GW201"]
+
+
+def test_messages() -> None:
+    (d,) = find(check_text("context: []\njobs:\n  a:\n    uses: container@v1\n    with: {image: x}\n" + T,
+                           dedent=False), "GW203")
+    assert "must be a map" in d.message
+    (d,) = find(check_text("jobs:\n  a:\n    uses: 5\n    with: {image: x}\n" + T, dedent=False), "GW203")
+    assert d.fix is None  # quoting `5` would only make it an unknown action
+    (d,) = find(check_text("jobs:\n  a:\n    uses: container@v1\n    with: {image: x}\n" + T
+                           + "    env:\n      N: !!int '5'\n", dedent=False), "GW203")
+    assert "remove the tag" in d.notes[0]
+    r = check_text("x-common: &c {uses: container@v1}\njobs:\n  a:\n    uses: container@v1\n    with: {image: x}\n" + T,
+                   dedent=False)
+    (d,) = find(r, "GW201")
+    assert "looks like a job" not in d.message
+
+
+def test_control_characters_are_shown_not_sent(tmp_path: Path) -> None:
+    p = tmp_path / "w.yaml"
+    p.write_bytes(b"jobs:\n  a:\n    uses: container@v1 # \x1b[31mred\n")
+    out = subprocess.run([sys.executable, "-m", "gwfc.compiler.cli", "check", str(p)], capture_output=True,
+                         text=True).stdout
+    assert "\x1b" not in out and "\u241b" in out
+    r = check_text("jobs:\x00\n", dedent=False)
+    (d,) = r.diagnostics
+    assert (d.code, where(d)) == ("GW101", (1, 6)) and "unicode string" not in d.message
+
+
+def test_long_lines_are_cut_around_the_span(tmp_path: Path) -> None:
+    p = tmp_path / "w.yaml"
+    p.write_text("jobs:\n  a:\n    uses: container@v1\n" + T + "    with: {image: x, args: [" + "'a', " * 4000
+                 + "'${{ x }}']}\n", encoding="utf-8")
+    out = subprocess.run([sys.executable, "-m", "gwfc.compiler.cli", "check", str(p)], capture_output=True,
+                         text=True).stdout
+    assert max(len(line) for line in out.splitlines()) < 400 and "^^^" in out
+
+
+def test_files_and_directories(tmp_path: Path) -> None:
+    p = tmp_path / "e.yaml"
+    p.write_text("jobs:\n  a:\n    uses: scrip@v1\n", encoding="utf-8")
+    out = subprocess.run([sys.executable, "-m", "gwfc.compiler.cli", "check", "--format", "json", str(p), str(p),
+                          str(tmp_path / "." / "e.yaml")], capture_output=True, text=True).stdout
+    assert len(json.loads(out)) == len(json.loads(subprocess.run(
+        [sys.executable, "-m", "gwfc.compiler.cli", "check", "--format", "json", str(p)],
+        capture_output=True, text=True).stdout))
+    d = tmp_path / "foo.yaml"
+    d.mkdir()
+    r = subprocess.run([sys.executable, "-m", "gwfc.compiler.cli", "check", str(d)], capture_output=True, text=True)
+    assert r.returncode == 2 and "no .yaml or .yml file" in r.stderr
+
+
+def test_sarif_uris(tmp_path: Path) -> None:
+    from gwfc.compiler.render.sarif import artifact_uri
+
+    assert artifact_uri("dir with space/a%b.yaml") == "dir%20with%20space/a%25b.yaml"
+    assert artifact_uri("/tmp/x y.yaml") == "file:///tmp/x%20y.yaml"
+
+
+def test_unknown_target_table_in_config(tmp_path: Path) -> None:
+    (tmp_path / "gwfc.toml").write_text("[targets.argoo]\nnamespace = 'x'\n", encoding="utf-8")
+    p = tmp_path / "w.yaml"
+    p.write_text("jobs:\n  a:\n    uses: container@v1\n    with: {image: x}\n" + T, encoding="utf-8")
+    out = subprocess.run([sys.executable, "-m", "gwfc.compiler.cli", "check", "--format", "json", str(p)],
+                         capture_output=True, text=True, cwd=tmp_path).stdout
+    (d,) = json.loads(out)
+    assert d["code"] == "GW602" and "did you mean \"argo\"" in d["message"] and d["line"] == 1
