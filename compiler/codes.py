@@ -437,6 +437,12 @@ RULES: tuple[Rule, ...] = (
          "128 KiB; a long script or value can keep the pod from starting. Put large files in a dataset."),
     Rule("GW535", "argo-co-location", I, "co-located steps run in pods of their own on Argo",
          "The placement put several steps in one group; the Argo target does not merge them into one pod yet."),
+    Rule("GW536", "argo-env-name", W, "an env name only Kubernetes 1.32 and later accept",
+         "Kubernetes before 1.32 accepts env names of the form `[-._a-zA-Z][-._a-zA-Z0-9]*`; 1.32 and later "
+         "(RelaxedEnvironmentVariableValidation) accept any printable ASCII but `=`, so an older API server "
+         "refuses the workflow. Rename the variable to letters, digits and `_` (a name that is not printable "
+         "ASCII is GW504: no Kubernetes accepts it).",
+         "jobs:\n  a:\n" + _MINIMAL_JOB + "    env:\n      1ST: x\n", target="argo"),
     Rule("GW511", "host-runtime-image", I, "the host runtime does not use the image",
          "`--runtime host` runs steps on this machine in bubblewrap with the `/inputs` and "
          "`/outputs` contract kept, but without the job's image: the tools the step calls must "

@@ -7,7 +7,8 @@ order it is written in and serialised by dump.py.
 Shape: a `dag` template (`workflow`, the entrypoint) with one task per step, `dependencies`
 from the IR's `after` edges and `failFast: false` (SPEC.md §10: a failed step stops its
 dependants, independent branches finish, the run fails); one container template per step; the
-`gwfc-commit` template when datasets are written.
+`gwfc-commit` template when datasets are written, the `gwfc-snapshot` template when a dataset
+read by name must be fixed when the run starts (before the run's own commits move it).
 """
 
 from __future__ import annotations
@@ -15,18 +16,46 @@ from __future__ import annotations
 import json
 import posixpath
 import re
+from collections import Counter
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
 from gwfc.compiler.diagnostics import Severity, Sink
 from gwfc.compiler.ir import IR, ContextRef, EnvEntry, Mount, Placement, SecretRef, Step, StepInput, StepOutput
 from gwfc.compiler.profiles import Profile
+from gwfc.compiler.source import Span
 from gwfc.targets.base import dns_label
 
 from . import data as D
-from .literal import BUSYBOX, EXEC_SCRIPT, GWFC_DIR, PREPARE_SCRIPT, b64, kube_escape, shell_name, templated
-from .names import COMMIT_TEMPLATE, ENTRYPOINT, MODEL_ARTIFACT, TARGET, Commit, Names, assign, commit_tasks, where
-from .options import ArgoOptions
+from .literal import (
+    BUSYBOX,
+    EXEC_SCRIPT,
+    GWFC_DIR,
+    PREPARE_SCRIPT,
+    STAGE_DIR,
+    b64,
+    b64_expression,
+    expandable,
+    kube_escape,
+    shell_name,
+    templated,
+)
+from .names import (
+    COMMIT_TEMPLATE,
+    ENTRYPOINT,
+    FIELD_MAX,
+    MODEL_ARTIFACT,
+    SNAPSHOT_TEMPLATE,
+    TARGET,
+    Commit,
+    Names,
+    OwnTasks,
+    assign,
+    commit_tasks,
+    where,
+)
+from .options import ArgoOptions, fraction, invalid_options
 from .resources import container_resources, label_value
 
 API_VERSION = "argoproj.io/v1alpha1"
@@ -40,6 +69,24 @@ PREPARE_CONTAINER = "gwfc-prepare"
 EMBED_LIMIT = 96 * 1024
 
 INFO, WARNING, ERROR = Severity.INFO, Severity.WARNING, Severity.ERROR
+#: Env names every Kubernetes accepts (IsEnvVarName before 1.32); later versions accept any
+#: printable ASCII but `=` (RelaxedEnvironmentVariableValidation: beta and on in 1.32, GA 1.34).
+_ENV_NAME = re.compile(r"[-._a-zA-Z][-._a-zA-Z0-9]*")
+_PRINTABLE = re.compile(r"[\x20-\x7e]+")
+#: A new code (to be registered): an env name only Kubernetes 1.32 and later accept.
+GW_ENV_RELAXED = "GW536"
+
+
+@dataclass(slots=True)
+class Snapshot:
+    """A task that copies a dataset version when the run starts, for steps that read the
+    dataset by name (`latest`, a tag, a workflow input) while the run also commits it."""
+
+    task: str
+    #: The key read (an Argo expression for a workflow input).
+    key: str
+    #: The static key, or None for a workflow input (its dataset is known when the run starts).
+    fixed: str | None
 
 
 @dataclass(slots=True)
@@ -49,8 +96,11 @@ class _Parts:
     in_artifacts: list[dict[str, Any]] = field(default_factory=list)
     arguments: list[dict[str, Any]] = field(default_factory=list)
     mounts: list[dict[str, Any]] = field(default_factory=list)
-    #: Files the prepare container writes: (path in the gwfc volume, text).
+    #: Files the prepare container writes: (path in the gwfc volume, its argument: the text
+    #: in base64, or `@FILE`, a file of base64 that Argo staged).
     prepare: list[tuple[str, str]] = field(default_factory=list)
+    #: gwfc's own tasks the step waits for (dataset snapshots).
+    waits: list[str] = field(default_factory=list)
     busybox: bool = False
     out_params: list[dict[str, Any]] = field(default_factory=list)
     out_artifacts: list[dict[str, Any]] = field(default_factory=list)
@@ -81,13 +131,21 @@ class Builder:
         self.values = self._input_values(inputs)
         ctx_block = dict(ir.context)
         self.context_values = {p: context.get(p, ctx_block.get(p)) for p in self.names.context}
+        self.optional_context = _optional_context(ir)
         #: Values fixed at compile time because they hold `{{` (GW533).
         self.baked: dict[str, str] = {}
         self.baked_context: dict[str, str] = {}
         self._bake()
         self.uses_pvc = False
         self._unknown_types: set[str] = set()
-        self.commit_keys: dict[tuple[str, str], list[tuple[str, str]]] = {}
+        #: step → every step it runs after (transitively).
+        self.ancestors = _ancestors(ir)
+        #: (step, dataset output) → the (label, key) pairs its commit tasks write.
+        self.commit_keys = self._commit_keys()
+        self.own = OwnTasks(ir, self.names, sink)
+        #: Snapshots by what they read: ("key", KEY) or ("input", PARAM).
+        self.snapshots: dict[tuple[str, str], Snapshot] = {}
+        self.share = fraction(options.request_fraction) or Decimal("0.9")
 
     # ---- values from outside -------------------------------------------------------------
 
@@ -124,6 +182,19 @@ class Builder:
                                  f"the value of context.{path} holds `{{{{`; it is fixed in the generated "
                                  "workflow, not an Argo parameter", severity=INFO)
 
+    def _commit_keys(self) -> dict[tuple[str, str], list[tuple[str, str]]]:
+        prefix = self.o.artifact_prefix
+        out: dict[tuple[str, str], list[tuple[str, str]]] = {}
+        for step in self.ir.steps:
+            for o in step.outputs:
+                if o.kind == "dataset":
+                    dataset, version = D.dataset_parts(o.dataset or o.name)
+                    keys = [(D.LATEST, D.dataset_key(prefix, dataset, D.LATEST))]
+                    if version != D.LATEST:
+                        keys.append((version, D.dataset_key(prefix, dataset, version)))
+                    out[(step.name, o.name)] = keys
+        return out
+
     def _parameters(self) -> list[dict[str, Any]]:
         params: list[dict[str, Any]] = []
         for wi in self.ir.inputs:
@@ -139,8 +210,11 @@ class Builder:
             if path in self.baked_context:
                 continue
             p = {"name": pname, "description": f"context.{path}"}
-            if self.context_values.get(path) is not None:
-                p["value"] = self.context_values[path]
+            value = self.context_values.get(path)
+            if value is not None:  # it lands in env values, where Kubernetes reads `$`
+                p["value"] = kube_escape(value)
+            elif path in self.optional_context:  # an optional parameter of the action
+                p["value"] = ""
             params.append(p)
         return params
 
@@ -149,6 +223,7 @@ class Builder:
     def document(self) -> dict[str, Any]:
         """The whole resource."""
         ir, o = self.ir, self.o
+        self._report_options()
         self._report_metadata()
         members = self.placement.members()
         if any(len(m) > 1 for m in members.values()):
@@ -160,12 +235,14 @@ class Builder:
             template, task = self._step(step)
             templates.append(template)
             tasks.append(task)
-        commits = commit_tasks(ir, self.names, self.commit_keys, self.sink)
-        tasks = self._with_commits(tasks, commits)
+        commits = commit_tasks(ir, self.names, self.commit_keys, self.own)
+        tasks = self._snapshot_tasks() + self._with_commits(tasks, commits)
         dag = {"name": ENTRYPOINT, "dag": {"failFast": False, "tasks": tasks}}
         templates.insert(0, dag)
         if commits:
             templates.append(self._commit_template())
+        if self.snapshots:
+            templates.append(self._snapshot_template())
 
         spec: dict[str, Any] = {"entrypoint": ENTRYPOINT}
         params = self._parameters()
@@ -201,7 +278,9 @@ class Builder:
             meta["generateName"] = o.generate_name or dns_label(ir.name, 57) + "-"
         if o.namespace:
             meta["namespace"] = o.namespace
-        notes: dict[str, str] = {"gwfc/workflow": ir.name, "gwfc/source": ir.source_file}
+        # the file's name only: the same file compiles to the same text from any directory
+        source = re.split(r"[\\/]", ir.source_file)[-1]
+        notes: dict[str, str] = {"gwfc/workflow": ir.name, "gwfc/source": source}
         if ir.trigger_branches is not None:
             notes["gwfc/on-github-branches"] = ",".join(ir.trigger_branches)
         if ir.cluster_id:
@@ -211,6 +290,13 @@ class Builder:
             notes["gwfc/secret-keys"] = ",".join(ir.secrets)
         meta["annotations"] = notes
         return meta
+
+    def _report_options(self) -> None:
+        """GW603 for option values Kubernetes or Argo would refuse (the CLI has already
+        checked their types and choices)."""
+        for key, value, rule in invalid_options(self.o):
+            self.sink.report("GW603", Span.point("--set", 1, 1), f"option \"{key}\": {value!r} is not {rule}",
+                             notes=(f"set it with --set {key}=… or under [targets.argo] in gwfc.toml",))
 
     def _report_metadata(self) -> None:
         ir = self.ir
@@ -226,6 +312,19 @@ class Builder:
                              "gwfc/cluster-id", severity=INFO,
                              notes=("the namespace and the Argo installation choose where the workflow runs",))
 
+    def _commit_after(self, c: Commit, commits: list[Commit]) -> list[str]:
+        """What a commit waits for besides its producer: the commits of the same key by
+        producers it runs after (so the key ends at the last version; producers with no
+        `needs` path between them are GW406), and the snapshots of that key (taken before it
+        moves)."""
+        deps: list[str] = []
+        for i, other in enumerate(commits):
+            if other.key == c.key and other is not c and (
+                    other.step in self.ancestors[c.step] or (other.step == c.step and i < commits.index(c))):
+                deps.append(other.task)
+        deps += [s.task for s in self.snapshots.values() if s.fixed is None or s.fixed == c.key]
+        return deps
+
     def _with_commits(self, tasks: list[dict[str, Any]], commits: list[Commit]) -> list[dict[str, Any]]:
         """The step tasks, each followed by the commit tasks of its datasets."""
         by_step: dict[str, list[Commit]] = {}
@@ -236,11 +335,51 @@ class Builder:
             out.append(task)
             for c in by_step.get(step.name, []):
                 producer = self.names.task[step.name]
-                out.append({"name": c.task, "template": COMMIT_TEMPLATE, "dependencies": [producer],
+                out.append({"name": c.task, "template": COMMIT_TEMPLATE,
+                            "dependencies": [producer, *self._commit_after(c, commits)],
                             "arguments": {"parameters": [{"name": "key", "value": c.key}],
                                           "artifacts": [{"name": "data", "from":
                                                          f"{{{{tasks.{producer}.outputs.artifacts.{c.output}}}}}"}]}})
         return out
+
+    def _snapshot_tasks(self) -> list[dict[str, Any]]:
+        return [{"name": s.task, "template": SNAPSHOT_TEMPLATE,
+                 "arguments": {"parameters": [{"name": "key", "value": s.key}]}} for s in self.snapshots.values()]
+
+    def _snapshot(self, step: Step, ident: tuple[str, str], key: str, fixed: str | None, label: str) -> str:
+        """The task of the snapshot of `key` (made on first use); `step` waits for it."""
+        snap = self.snapshots.get(ident)
+        if snap is None:
+            task = self.own.take(f"{SNAPSHOT_TEMPLATE}-{dns_label(label, FIELD_MAX)}",
+                                 f"the snapshot task of {label}", step.span)
+            snap = self.snapshots[ident] = Snapshot(task, key, fixed)
+        return snap.task
+
+    def _racing_commit(self, step: Step, key: str | None) -> bool:
+        """Whether a commit of this run to `key` (None: to any key) could land before `step`
+        starts: its producer is neither the step nor one that runs after it."""
+        for (producer, _), keys in self.commit_keys.items():
+            if key is not None and all(k != key for _, k in keys):
+                continue
+            if producer != step.name and step.name not in self.ancestors[producer]:
+                return True
+        return False
+
+    def _snapshot_template(self) -> dict[str, Any]:
+        stage = f"{GWFC_DIR}/in/data"
+        return {
+            "name": SNAPSHOT_TEMPLATE,
+            "metadata": {"annotations": {"gwfc/role": "copy a dataset version when the run starts, before the "
+                                                      "run's own commits move its key"}},
+            # optional: a missing dataset fails the steps that read it, not the commits
+            "inputs": {"parameters": [{"name": "key"}],
+                       "artifacts": [{"name": "data", "path": stage, "optional": True,
+                                      **D.location(self.o.artifact_storage, "{{inputs.parameters.key}}")}]},
+            "outputs": {"artifacts": [{"name": "data", "path": stage, "optional": True}]},
+            "container": {"image": self.o.helper_image, "command": ["true"],
+                          "volumeMounts": [{"name": GWFC_VOLUME, "mountPath": GWFC_DIR}]},
+            "volumes": [{"name": GWFC_VOLUME, "emptyDir": {}}],
+        }
 
     def _commit_template(self) -> dict[str, Any]:
         stage = f"{GWFC_DIR}/in/data"
@@ -275,7 +414,7 @@ class Builder:
             parts.mount(GWFC_VOLUME, d, "out" + d)
         for m in run.mounts:
             if m.input and (inp := step.input(m.input)) is not None:
-                self._input(parts, inp, m)
+                self._input(parts, step, inp, m)
             elif m.output and (out := step.output(m.output)) is not None:
                 self._output(parts, step, out, m)
         if step.op is not None and step.op.kind == "register-model":
@@ -310,7 +449,7 @@ class Builder:
                                     "Kubernetes limits to 128 KiB; put large files and values in a dataset",))
 
         task: dict[str, Any] = {"name": name, "template": name}
-        deps = [self.names.task[a] for a in step.after if a in self.names.task]
+        deps = [self.names.task[a] for a in step.after if a in self.names.task] + list(dict.fromkeys(parts.waits))
         if deps:
             task["dependencies"] = deps
         if parts.arguments:
@@ -339,24 +478,25 @@ class Builder:
 
     def _file(self, parts: _Parts, step: Step, i: int, path: str, content: str) -> None:
         """A file of the run record (script@v1's script), byte for byte: an Argo raw artifact,
-        or, when it holds `{{`, written by the prepare container."""
-        if not templated(content):
+        or, when Argo or Kubernetes would change it (`{{`, `$$`, `$(`), written by the prepare
+        container."""
+        if not _altered(content) and not _altered(path):
             parts.in_artifacts.append({"name": f"gwfc-file-{i}", "path": path, "raw": {"data": content}})
             if path.startswith(GWFC_DIR + "/"):
                 self._gwfc_dir(parts)
             return
         if not path.startswith(GWFC_DIR + "/"):
             self.sink.report("GW504", where(self.ir, step.span),
-                             f"file {path} of job \"{step.name}\" holds `{{{{` and lies outside {GWFC_DIR}: gwfc "
-                             f"cannot place it on {TARGET} unchanged", severity=ERROR)
+                             f"file {path} of job \"{step.name}\" holds `{{{{`, `$$` or `$(` and lies outside "
+                             f"{GWFC_DIR}: gwfc cannot place it on {TARGET} unchanged", severity=ERROR)
             return
         self._gwfc_dir(parts)
-        parts.prepare.append((path, content))
+        parts.prepare.append((path, b64(content)))
 
-    def _input(self, parts: _Parts, inp: StepInput, m: Mount) -> None:
+    def _input(self, parts: _Parts, step: Step, inp: StepInput, m: Mount) -> None:
         """An input, seen read-only at /inputs/<name>: staged in the gwfc volume (Argo loads
-        artifacts there, the prepare container writes values that hold `{{`), or a read-only
-        sub-path of the run's PVC."""
+        artifacts there, the prepare container writes the values Argo or Kubernetes would
+        change), or a read-only sub-path of the run's PVC."""
         o, src = self.o, inp.source
         stage = f"{GWFC_DIR}/in{m.path}"
         self._gwfc_dir(parts)
@@ -371,14 +511,31 @@ class Builder:
             parts.mount(GWFC_VOLUME, stage, "in" + m.path)
 
         def prepared(text: str) -> None:
-            parts.prepare.append((stage, text))
+            parts.prepare.append((stage, b64(text)))
+
+        def decoded(ref: str) -> None:
+            # A run-time value: Argo stages it in base64 (its own templating and Kubernetes'
+            # expansion of ARGO_TEMPLATE cannot touch that), the prepare container decodes it.
+            staged = f"{STAGE_DIR}/{inp.name}"
+            parts.in_artifacts.append({"name": inp.name, "path": staged})
+            parts.arguments.append({"name": inp.name, "raw": {"data": b64_expression(ref)}})
+            parts.prepare.append((stage, "@" + staged))
+
+        def dataset(key: str, ident: tuple[str, str], fixed: str | None, label: str) -> None:
+            if self._racing_commit(step, fixed):
+                snap = self._snapshot(step, ident, key, fixed, label)
+                parts.waits.append(snap)
+                artifact({"from": f"{{{{tasks.{snap}.outputs.artifacts.data}}}}"})
+            else:
+                artifact(D.location(o.artifact_storage, key))
 
         if src.kind == "step":
             producer = self.names.task.get(src.step, src.step)
             if inp.kind == "string":
-                what = "parameters" if o.strings == "parameters" else "artifacts"
-                ref = f"{{{{tasks.{producer}.outputs.{what}.{src.output}}}}}"
-                artifact({"raw": {"data": ref}} if what == "parameters" else {"from": ref})
+                if o.strings == "parameters":
+                    decoded(f"tasks['{producer}'].outputs.parameters['{src.output}']")
+                else:
+                    artifact({"from": f"{{{{tasks.{producer}.outputs.artifacts.{src.output}}}}}"})
             elif o.volumes == "pvc":
                 self.uses_pvc = True
                 directory()
@@ -390,16 +547,17 @@ class Builder:
                 if src.input in self.baked:
                     prepared(self.baked[src.input])
                 else:
-                    param = self.names.param.get(src.input, src.input)
-                    artifact({"raw": {"data": f"{{{{workflow.parameters.{param}}}}}"}})
+                    decoded(f"workflow.parameters['{self.names.param.get(src.input, src.input)}']")
             elif inp.kind == "dataset":
                 param = self.names.param.get(src.input, src.input)
-                artifact(D.location(o.artifact_storage, D.dataset_param_key(o.artifact_prefix, param)))
+                dataset(D.dataset_param_key(o.artifact_prefix, param), ("input", param), None, f"input-{param}")
             else:  # a workflow-level volume: an empty directory (SPEC.md §5)
                 directory()
         elif src.kind == "dataset":
-            artifact(D.location(o.artifact_storage, D.dataset_key(o.artifact_prefix, *D.dataset_parts(src.ref))))
-        elif templated(src.value):  # an inline string
+            name, version = D.dataset_parts(src.ref)
+            key = D.dataset_key(o.artifact_prefix, name, version)
+            dataset(key, ("key", key), key, f"{name}-{version}")
+        elif _altered(src.value):  # an inline string
             prepared(src.value)
         else:
             artifact({"raw": {"data": src.value}})
@@ -422,13 +580,9 @@ class Builder:
         else:
             parts.mount(GWFC_VOLUME, m.path, "out" + m.path)
         if out.kind == "dataset":
-            dataset, version = D.dataset_parts(out.dataset or out.name)
-            key = D.dataset_key(o.artifact_prefix, dataset, D.RUN_VERSION)
+            dataset, _ = D.dataset_parts(out.dataset or out.name)
+            key = D.dataset_key(o.artifact_prefix, dataset, D.run_version(name))
             parts.out_artifacts.append({"name": out.name, "path": m.path, **D.location(o.artifact_storage, key)})
-            keys = [(D.LATEST, D.dataset_key(o.artifact_prefix, dataset, D.LATEST))]
-            if version != D.LATEST:
-                keys.append((version, D.dataset_key(o.artifact_prefix, dataset, version)))
-            self.commit_keys[(step.name, out.name)] = keys
         elif o.volumes == "artifacts" and self.readers.get((step.name, out.name)):
             parts.out_artifacts.append({"name": out.name, "path": m.path})
 
@@ -443,9 +597,9 @@ class Builder:
             return
         on_pvc = inp.source.kind == "step" and self.o.volumes == "pvc"
         path = mount.path if on_pvc else f"{GWFC_DIR}/in{mount.path}"
-        key = D.model_key(self.o.artifact_prefix, model_name)
+        key = D.model_key(self.o.artifact_prefix, model_name, self.names.task[step.name])
         parts.out_artifacts.append({"name": MODEL_ARTIFACT, "path": path, **D.location(self.o.artifact_storage, key)})
-        shown = key.replace(D.RUN_VERSION, "<workflow name>")
+        shown = key.replace(D.RUN_NAME, "<workflow name>")
         self.sink.report("GW503", where(self.ir, step.span),
                          f"create-model \"{step.name}\" stores model \"{model_name}\" in the workflow's artifact "
                          f"repository as {shown}, not in a model registry", severity=INFO,
@@ -463,6 +617,9 @@ class Builder:
         wrapped: list[tuple[str, str]] = []
         for e in merged.values():
             v = e.value
+            baked = isinstance(v, ContextRef) and v.context in self.baked_context
+            if not (templated(v) if isinstance(v, str) else baked):  # a Kubernetes env entry
+                self._check_env_name(step, e)
             if isinstance(v, SecretRef):
                 env.append({"name": e.name, "valueFrom": {"secretKeyRef": {"name": self.o.secret_name,
                                                                           "key": v.secret}}})
@@ -483,6 +640,21 @@ class Builder:
             else:
                 env.append({"name": e.name, "value": kube_escape(v)})
         return env, wrapped
+
+    def _check_env_name(self, step: Step, e: EnvEntry) -> None:
+        """Kubernetes' rule for env names: printable ASCII always; `[-._a-zA-Z][-._a-zA-Z0-9]*`
+        before 1.32 (RelaxedEnvironmentVariableValidation)."""
+        span = where(self.ir, e.span or step.span)
+        if not _PRINTABLE.fullmatch(e.name):
+            self.sink.report("GW504", span, f"env \"{e.name}\" of job \"{step.name}\": Kubernetes accepts only "
+                             "printable ASCII in env names", severity=ERROR,
+                             notes=("rename the variable to letters, digits and `_`",))
+        elif not _ENV_NAME.fullmatch(e.name):
+            self.sink.report(GW_ENV_RELAXED, span, f"env \"{e.name}\" of job \"{step.name}\": Kubernetes before "
+                             "1.32 accepts only env names of the form [-._a-zA-Z][-._a-zA-Z0-9]*", severity=WARNING,
+                             notes=("Kubernetes 1.32 and later accept any printable ASCII but `=` "
+                                    "(RelaxedEnvironmentVariableValidation)",
+                                    "rename the variable to letters, digits and `_`"))
 
     def _container(self, parts: _Parts, step: Step) -> dict[str, Any]:
         run = step.run
@@ -517,15 +689,15 @@ class Builder:
             c["env"] = env
         row = self.profile.lookup(step.instance_type) if step.instance_type else None
         if row is not None:
-            c["resources"] = container_resources(row, self.o.gpu_resource)
+            c["resources"] = container_resources(row, self.o.gpu_resource, self.share)
         if parts.mounts:
             c["volumeMounts"] = parts.mounts
         return c
 
     def _prepare(self, parts: _Parts) -> dict[str, Any]:
         args = ["--busybox"] if parts.busybox else []
-        for path, text in parts.prepare:
-            args += [kube_escape(path), b64(text)]
+        for path, data in parts.prepare:
+            args += [kube_escape(path), kube_escape(data)]
         return {"name": PREPARE_CONTAINER, "image": self.o.helper_image,
                 "command": [kube_escape(a) for a in ("sh", "-c", PREPARE_SCRIPT, PREPARE_CONTAINER)],
                 "args": args, "volumeMounts": [{"name": GWFC_VOLUME, "mountPath": GWFC_DIR}]}
@@ -547,6 +719,58 @@ class Builder:
                              severity=INFO)
             return {}
         return {self.o.node_selector_label: it}
+
+
+def _altered(text: str) -> bool:
+    """Whether Argo (`{{`) or Kubernetes' expansion of ARGO_TEMPLATE (`$$`, `$(`) would change
+    `text` on its way to the executor."""
+    return templated(text) or expandable(text)
+
+
+def _ancestors(ir: IR) -> dict[str, set[str]]:
+    """step → every step it runs after, directly or not."""
+    after = {s.name: s.after for s in ir.steps}
+    out: dict[str, set[str]] = {}
+
+    def visit(name: str) -> set[str]:
+        if name not in out:
+            out[name] = set()  # a cycle (never in a valid IR) stops here
+            acc: set[str] = set()
+            for a in after.get(name, ()):
+                acc.add(a)
+                acc |= visit(a)
+            out[name] = acc
+        return out[name]
+
+    for s in ir.steps:
+        visit(s.name)
+    return out
+
+
+def _optional_context(ir: IR) -> set[str]:
+    """Context paths read only as optional parameters of actions (git-checkout's `ref`): their
+    parameter gets the default `''`, so that Argo does not demand a value at submit time."""
+    from gwfc.compiler.catalogue import catalogue
+
+    actions = catalogue()
+    optional: set[str] = set()
+    required: set[str] = set()
+    for step in ir.steps:
+        spec = actions.get(step.uses)
+        in_params: Counter[str] = Counter()
+        for key, value in step.params:
+            for v in value if isinstance(value, tuple) else (value,):
+                if not isinstance(v, ContextRef):
+                    continue
+                in_params[v.context] += 1
+                param = spec.params.get(key) if spec else None
+                if param is not None and param.alias_of and spec is not None:
+                    param = spec.params.get(param.alias_of, param)
+                (required if param is None or param.required else optional).add(v.context)
+        # an env entry beyond the one each parameter gives its action is the job's own env
+        in_env = Counter(e.value.context for e in step.run.env if isinstance(e.value, ContextRef))
+        required.update(p for p, n in in_env.items() if n > in_params[p])
+    return optional - required
 
 
 _DATASET_REF = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*(?:/[A-Za-z0-9][A-Za-z0-9_.-]*)?(?::[A-Za-z0-9][A-Za-z0-9_.-]*)?")

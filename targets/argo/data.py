@@ -3,11 +3,12 @@
 
 A Gradient dataset reference `[team/]name[:version-or-tag]` names the key
 `<prefix>/datasets/[team/]name/<version-or-tag>.tgz` (`latest` without a version). A step
-that writes a dataset stores the new version under `<prefix>/datasets/<name>/<workflow>.tgz`
-(the workflow's run name is the version); once the step has succeeded a commit task copies it
-to `latest.tgz` (and to the output's tag, when its reference names one). Keys are relative to
-the artifact repository (Argo's key-only artifacts), so the bucket and credentials stay in the
-cluster's repository configuration.
+that writes a dataset stores the new version under
+`<prefix>/datasets/<name>/<workflow>-<task>.tgz` (the run's name and the writing task: unique
+per run and producer); once the step has succeeded a commit task copies it to `latest.tgz` (and
+to the output's tag, when its reference names one). Keys are relative to the artifact
+repository (Argo's key-only artifacts), so the bucket and credentials stay in the cluster's
+repository configuration.
 """
 
 from __future__ import annotations
@@ -16,8 +17,13 @@ import re
 from typing import Any
 
 LATEST = "latest"
-#: The version of everything a run writes: its workflow name (unique per run).
-RUN_VERSION = "{{workflow.name}}"
+#: The name of the run (unique per run): the first part of every version a run writes.
+RUN_NAME = "{{workflow.name}}"
+
+
+def run_version(task: str) -> str:
+    """The version a task of this run writes: `<workflow name>-<task>`."""
+    return f"{RUN_NAME}-{task}"
 
 
 def dataset_parts(ref: str) -> tuple[str, str]:
@@ -46,9 +52,9 @@ def dataset_param_key(prefix: str, param: str) -> str:
 _KEY_WORD = re.compile(r"[^A-Za-z0-9._-]+")
 
 
-def model_key(prefix: str, model: str) -> str:
-    """Where create-model stores a model: one key per run."""
-    return _join(prefix, "models", _KEY_WORD.sub("-", model) or "model", f"{RUN_VERSION}.tgz")
+def model_key(prefix: str, model: str, task: str) -> str:
+    """Where create-model stores a model: one key per run and task."""
+    return _join(prefix, "models", _KEY_WORD.sub("-", model) or "model", f"{run_version(task)}.tgz")
 
 
 def location(storage: str, key: str) -> dict[str, Any]:

@@ -9,7 +9,14 @@ Two readers stand between the generated file and the container:
   (an init container that writes files) and EXEC_SCRIPT (decodes the command line and the
   environment, then execs the real command).
 * Kubernetes expands `$(NAME)` and reduces `$$` to `$` in `command`, `args` and env `value`s;
-  doubling every `$` (kube_escape) makes it deliver the text unchanged.
+  doubling every `$` (kube_escape) makes it deliver the text unchanged. The same expansion
+  reaches every value of a template that Argo's executor reads: Argo hands the resolved
+  template (with each `inputs.artifacts[].raw.data`) to its init container in the env variable
+  ARGO_TEMPLATE, whose literal value the kubelet expands, unless the template is large enough
+  to be moved to a ConfigMap, where nothing is expanded. No escape works for both, so text that
+  expansion would change (`expandable`) never travels as `raw.data`: compile-time text goes to
+  the prepare container in base64, and run-time values (parameters) are encoded by an Argo
+  expression (`b64_expression`) and decoded by the prepare container.
 """
 
 from __future__ import annotations
@@ -26,6 +33,19 @@ BUSYBOX = f"{GWFC_DIR}/bin/busybox"
 def templated(text: str) -> bool:
     """Whether Argo would read part of `text` as a template tag."""
     return "{{" in text
+
+
+def expandable(text: str) -> bool:
+    """Whether Kubernetes' `$(NAME)` expansion could change `text`: it holds `$$` or `$(`
+    (a lone `$`, `$x` and `${x}` are kept as written)."""
+    return "$$" in text or "$(" in text
+
+
+def b64_expression(ref: str) -> str:
+    """An Argo expression tag whose value is the base64 of the Argo variable `ref` (written
+    in expression syntax, `workflow.parameters['p']`): Argo's templating and Kubernetes'
+    expansion see no `{{` and no `$` in what it gives."""
+    return "{{=sprig.b64enc(" + ref + ")}}"
 
 
 def kube_escape(text: str) -> str:
@@ -46,8 +66,13 @@ def shell_name(name: str) -> bool:
     return bool(_IDENT.match(name))
 
 
+#: Where Argo stages run-time values in base64 for the prepare container to decode.
+STAGE_DIR = f"{GWFC_DIR}/b64"
+
 #: The init container `gwfc-prepare` (helper image, busybox): `--busybox` copies the static
-#: busybox for EXEC_SCRIPT; then pairs PATH BASE64 are decoded into files.
+#: busybox for EXEC_SCRIPT; then pairs PATH DATA: DATA is base64 decoded into the file PATH, or,
+#: as `@FILE`, names a file of base64 (a run-time value that Argo's init container, which runs
+#: before this one, has staged) decoded into PATH. (`@` is not in the base64 alphabet.)
 PREPARE_SCRIPT = """\
 set -eu
 if [ "${1:-}" = --busybox ]; then
@@ -57,7 +82,13 @@ if [ "${1:-}" = --busybox ]; then
 fi
 while [ "$#" -ge 2 ]; do
   mkdir -p "$(dirname "$1")"
-  printf '%s' "$2" | base64 -d > "$1"
+  case $2 in
+    @*)
+      f=${2#@}
+      [ -f "$f" ] || { echo "gwfc-prepare: Argo did not stage $f (gwfc needs its init container)" >&2; exit 1; }
+      base64 -d < "$f" > "$1" ;;
+    *) printf '%s' "$2" | base64 -d > "$1" ;;
+  esac
   shift 2
 done
 """

@@ -4,6 +4,8 @@ generated YAML the way Kubernetes and Argo would (what a container finally sees)
 from __future__ import annotations
 
 import base64
+import copy
+import json
 import os
 import posixpath
 import re
@@ -147,19 +149,85 @@ def _b64d(s: str) -> str:
     return base64.b64decode(s.encode("ascii"), validate=True).decode("utf-8")
 
 
-def prepared_files(template: dict[str, Any]) -> dict[str, str]:
-    """Files the gwfc-prepare init container writes (path → text)."""
-    out: dict[str, str] = {}
+#: What the kubelet can substitute into ARGO_TEMPLATE, Argo's init container's env variable
+#: that holds the template: the variables defined before it (ARGO_CONTAINER_NAME) and the
+#: service variables of the namespace.
+ARGO_TEMPLATE_ENV = {"ARGO_CONTAINER_NAME": "init", "KUBERNETES_SERVICE_HOST": "10.96.0.1",
+                     "KUBERNETES_SERVICE_PORT": "443", "KUBERNETES_PORT": "tcp://10.96.0.1:443"}
+
+
+def executor_template(template: dict[str, Any]) -> dict[str, Any]:
+    """The template as Argo's executor reads it: serialised to JSON into the env variable
+    ARGO_TEMPLATE of the init container, whose value the kubelet expands (`$$` → `$`,
+    `$(NAME)` → the value of a variable defined before it)."""
+    text = json.dumps(template, ensure_ascii=False)
+    return json.loads(kube_expand(text, ARGO_TEMPLATE_ENV))  # type: ignore[no-any-return]
+
+
+def prepare_pairs(template: dict[str, Any]) -> list[tuple[str, str]]:
+    """(path, data) pairs of the gwfc-prepare init container, as its shell gets them: data is
+    base64 text, or `@FILE` (a file of base64 staged by Argo)."""
+    out: list[tuple[str, str]] = []
     for c in template.get("initContainers", []):
         if c["name"] != "gwfc-prepare":
             continue
-        args = list(c.get("args", []))
+        env = {"ARGO_CONTAINER_NAME": c["name"], "ARGO_TEMPLATE": json.dumps(template)}
+        args = [kube_expand(a, env) for a in c.get("args", [])]
         if args[:1] == ["--busybox"]:
             args = args[1:]
         assert len(args) % 2 == 0
-        for path, data in zip(args[::2], args[1::2], strict=True):
-            out[kube_expand(path, {})] = _b64d(data)
+        out += list(zip(args[::2], args[1::2], strict=True))
     return out
+
+
+def prepared_files(template: dict[str, Any]) -> dict[str, str]:
+    """Files the gwfc-prepare init container writes from text in its arguments (path → text)."""
+    return {path: _b64d(data) for path, data in prepare_pairs(template) if not data.startswith("@")}
+
+
+def decoded_files(template: dict[str, Any]) -> dict[str, str]:
+    """Files the gwfc-prepare init container decodes from a file Argo staged (path → file)."""
+    return {path: data[1:] for path, data in prepare_pairs(template) if data.startswith("@")}
+
+
+_EXPR_B64 = re.compile(r"\{\{=sprig\.b64enc\((?:workflow\.parameters\['(?P<wf>[-\w]+)'\]"
+                       r"|tasks\['(?P<task>[-\w]+)'\]\.outputs\.parameters\['(?P<out>[-\w]+)'\])\)\}\}\Z")
+
+
+def resolve_argo(text: str, params: dict[str, str], outputs: dict[tuple[str, str], str]) -> str:
+    """What Argo makes of a `raw.data` gwfc wrote, for given workflow parameters and task
+    output parameters (the tags gwfc writes there, and text without tags)."""
+    if (m := _EXPR_B64.match(text)):
+        value = params[m.group("wf")] if m.group("wf") else outputs[(m.group("task"), m.group("out"))]
+        return base64.b64encode(value.encode("utf-8")).decode("ascii")
+    if (m := _PARAM_REF.match(text)):
+        return outputs[(m.group(1), m.group(2))]
+    if (m := _WF_REF.match(text)):
+        return params[m.group(1)]
+    assert "{{" not in text, text
+    return text
+
+
+def pod_files(c: Compiled, task: str, params: dict[str, str] | None = None,
+              outputs: dict[tuple[str, str], str] | None = None) -> dict[str, str]:
+    """The files gwfc places in the pod of `task` (path in the pod → text), followed through
+    Argo and Kubernetes: the task's `raw.data` arguments resolved (workflow parameters and
+    output parameters as given, default values otherwise), the template handed to the
+    executor through ARGO_TEMPLATE (expanded by the kubelet), raw artifacts written, then the
+    prepare container's files decoded. An input at /inputs/<name> is at /gwfc/in/inputs/<name>."""
+    tk = c.tasks[task]
+    t = copy.deepcopy(c.templates[tk["template"]])
+    values = {n: str(p["value"]) for n, p in parameters(c).items() if "value" in p}
+    values.update(params or {})
+    args = {a["name"]: a for a in tk.get("arguments", {}).get("artifacts", [])}
+    for a in t.get("inputs", {}).get("artifacts", []):
+        if "raw" in args.get(a["name"], {}):
+            a["raw"] = {"data": resolve_argo(args[a["name"]]["raw"]["data"], values, outputs or {})}
+    files = {a["path"]: a["raw"]["data"] for a in executor_template(t).get("inputs", {}).get("artifacts", [])
+             if "raw" in a}
+    for path, data in prepare_pairs(t):
+        files[path] = _b64d(files[data[1:]] if data.startswith("@") else data)
+    return files
 
 
 def view(c: Compiled, task: str) -> View:
@@ -197,7 +265,7 @@ def view(c: Compiled, task: str) -> View:
     else:
         argv = [*(command or []), *args]
     files = prepared_files(t)
-    for a in t.get("inputs", {}).get("artifacts", []):
+    for a in executor_template(t).get("inputs", {}).get("artifacts", []):
         if "raw" in a:
             files[a["path"]] = a["raw"]["data"]
     return View(argv, given, env, files, t, tk)
@@ -226,22 +294,27 @@ def input_origin(c: Compiled, task: str, path: str) -> tuple[str, ...]:
     assert mounts["/gwfc"]["name"] == "gwfc" and "subPath" not in mounts["/gwfc"]
     stage = "/gwfc/in" + path
     prepared = prepared_files(t)
+    decoded = decoded_files(t)
     arts = {a["path"]: a for a in t.get("inputs", {}).get("artifacts", [])}
+    args = {a["name"]: a for a in v.task.get("arguments", {}).get("artifacts", [])}
     if stage in prepared:
         assert stage not in arts
         return ("text", prepared[stage])
+    if stage in decoded:  # a run-time value Argo staged in base64
+        assert stage not in arts
+        data = args[arts[decoded[stage]]["name"]]["raw"]["data"]
+        mm = _EXPR_B64.match(data)
+        assert mm, data
+        return ("wfparam", mm.group("wf")) if mm.group("wf") else ("param", mm.group("task"), mm.group("out"))
     if stage not in arts:
         assert mounts[stage]["subPath"] == "in" + path
         return ("empty",)
-    args = {a["name"]: a for a in v.task.get("arguments", {}).get("artifacts", [])}
     a = args[arts[stage]["name"]]
     if "raw" in a:
         data = a["raw"]["data"]
-        if (mm := _PARAM_REF.match(data)):
-            return ("param", mm.group(1), mm.group(2))
-        if (mm := _WF_REF.match(data)):
-            return ("wfparam", mm.group(1))
-        assert "{{" not in data
+        # raw.data reaches the executor through ARGO_TEMPLATE: neither Argo nor the kubelet
+        # may find anything to substitute in it
+        assert "{{" not in data and "$$" not in data and "$(" not in data, data
         return ("text", data)
     if "from" in a:
         mm = _ART_REF.match(a["from"])
@@ -290,3 +363,80 @@ def eval_key(key: str, params: dict[str, dict[str, Any]]) -> str:
         value = str(params[name.group(1)]["value"])
         return value.replace(":", "/") if ":" in value else value + mm.group("latest")
     return re.sub(r"\{\{=(.*?)\}\}", one, key)
+
+
+# ---- Argo's and Kubernetes' rules for names (workflow/validate/validate.go, apimachinery) ---
+
+_FIELD = re.compile(r"[a-zA-Z0-9][-a-zA-Z0-9]*")
+_PARAM = re.compile(r"[-a-zA-Z0-9_]+")
+_LABEL = re.compile(r"[a-z0-9](?:[-a-z0-9]*[a-z0-9])?")
+_SUBDOMAIN = re.compile(r"[a-z0-9](?:[-a-z0-9]*[a-z0-9])?(?:\.[a-z0-9](?:[-a-z0-9]*[a-z0-9])?)*")
+_QUALIFIED = re.compile(r"[A-Za-z0-9](?:[-A-Za-z0-9_.]*[A-Za-z0-9])?")
+_ENV_NAME = re.compile(r"[-._a-zA-Z][-._a-zA-Z0-9]*")
+
+
+def _qualified(key: str) -> bool:
+    prefix, slash, name = key.rpartition("/")
+    return (not slash or (len(prefix) <= 253 and bool(_SUBDOMAIN.fullmatch(prefix)))) \
+        and len(name) <= 63 and bool(_QUALIFIED.fullmatch(name))
+
+
+def name_problems(doc: dict[str, Any]) -> list[str]:
+    """Every name of a generated resource that Argo or the Kubernetes API server would refuse,
+    including the rules validate-argo.py does not re-implement: a task with dependencies that
+    begins with a digit, volume and container names (DNS labels), annotation keys, env names
+    (the rule before Kubernetes 1.32), workflow names at most 63 characters."""
+    out: list[str] = []
+    meta = doc["metadata"]
+    if "name" in meta and (len(meta["name"]) > 63 or not _SUBDOMAIN.fullmatch(meta["name"])):
+        out.append(f"metadata.name {meta['name']!r}")
+    if "generateName" in meta and not _SUBDOMAIN.fullmatch(meta["generateName"].rstrip("-") + "a"):
+        out.append(f"metadata.generateName {meta['generateName']!r}")
+    if "namespace" in meta and (len(meta["namespace"]) > 63 or not _LABEL.fullmatch(meta["namespace"])):
+        out.append(f"metadata.namespace {meta['namespace']!r}")
+    out += [f"annotation {k!r}" for k in meta.get("annotations", {}) if not _qualified(k)]
+    for p in doc["spec"].get("arguments", {}).get("parameters", []):
+        if not _PARAM.fullmatch(p["name"]):
+            out.append(f"parameter {p['name']!r}")
+    for s in doc["spec"].get("imagePullSecrets", []):
+        if len(s["name"]) > 253 or not _SUBDOMAIN.fullmatch(s["name"]):
+            out.append(f"image pull secret {s['name']!r}")
+    for t in doc["spec"]["templates"]:
+        if len(t["name"]) > 128 or not _FIELD.fullmatch(t["name"]):
+            out.append(f"template {t['name']!r}")
+        for task in t.get("dag", {}).get("tasks", []):
+            n = task["name"]
+            if len(n) > 128 or not _FIELD.fullmatch(n):
+                out.append(f"task {n!r}")
+            if task.get("dependencies") and n[0].isdigit():
+                out.append(f"task {n!r} begins with a digit and has dependencies")
+            for a in task.get("arguments", {}).get("artifacts", []) + task.get("arguments", {}).get("parameters", []):
+                if not _PARAM.fullmatch(a["name"]):
+                    out.append(f"argument {a['name']!r} of task {n!r}")
+        for io in ("inputs", "outputs"):
+            for kind in ("parameters", "artifacts"):
+                for a in t.get(io, {}).get(kind, []):
+                    if not _PARAM.fullmatch(a["name"]):
+                        out.append(f"{io}.{kind} {a['name']!r} of {t['name']!r}")
+        for k in t.get("metadata", {}).get("annotations", {}):
+            if not _qualified(k):
+                out.append(f"annotation {k!r} of {t['name']!r}")
+        for k in t.get("nodeSelector", {}):
+            if not _qualified(k):
+                out.append(f"node selector {k!r} of {t['name']!r}")
+        for v in t.get("volumes", []):
+            if len(v["name"]) > 63 or not _LABEL.fullmatch(v["name"]):
+                out.append(f"volume {v['name']!r} of {t['name']!r}")
+        for ctr in [*t.get("initContainers", []), *([t["container"]] if "container" in t else [])]:
+            if "name" in ctr and (len(ctr["name"]) > 63 or not _LABEL.fullmatch(ctr["name"])):
+                out.append(f"container {ctr['name']!r} of {t['name']!r}")
+            for e in ctr.get("env", []):
+                if not _ENV_NAME.fullmatch(e["name"]):
+                    out.append(f"env {e['name']!r} of {t['name']!r}")
+            for r in ctr.get("resources", {}).get("requests", {}):
+                if not _qualified(r):
+                    out.append(f"resource {r!r} of {t['name']!r}")
+    for claim in doc["spec"].get("volumeClaimTemplates", []):
+        if not _LABEL.fullmatch(claim["metadata"]["name"]):
+            out.append(f"claim {claim['metadata']['name']!r}")
+    return out

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 import yaml
 from gwfc.targets.argo.dump import dump_yaml
-from gwfc.targets.argo.literal import BUSYBOX, EXEC_SCRIPT, PREPARE_SCRIPT, b64, kube_escape, templated
+from gwfc.targets.argo.literal import BUSYBOX, EXEC_SCRIPT, PREPARE_SCRIPT, b64, expandable, kube_escape, templated
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -131,3 +131,33 @@ def test_prepare_script_writes_files_byte_for_byte(tmp_path: Path) -> None:
     assert r.returncode == 0, r.stderr
     for path, text in contents.items():
         assert Path(path).read_bytes() == text.encode("utf-8"), path
+
+
+@pytest.mark.skipif(DASH is None, reason="no POSIX shell")
+def test_prepare_script_decodes_values_argo_staged(tmp_path: Path) -> None:
+    """`PATH @FILE`: a run-time value that Argo staged in base64 (sprig.b64enc) is decoded into
+    PATH; a file Argo did not stage (an init-less pod) fails the container with a message."""
+    assert DASH is not None
+    stage = tmp_path / "gwfc" / "b64"
+    stage.mkdir(parents=True)
+    args: list[str] = []
+    for i, text in enumerate(HOSTILE):
+        (stage / f"v{i}").write_text(b64(text), encoding="ascii")
+        args += [f"{tmp_path}/gwfc/in/inputs/v{i}", f"@{stage}/v{i}"]
+    r = subprocess.run([DASH, "-c", PREPARE_SCRIPT, "gwfc-prepare", *args], capture_output=True, text=True,
+                       env={"PATH": "/usr/bin:/bin"}, timeout=30)
+    assert r.returncode == 0, r.stderr
+    for i, text in enumerate(HOSTILE):
+        assert (tmp_path / "gwfc" / "in" / "inputs" / f"v{i}").read_bytes() == text.encode("utf-8")
+    r = subprocess.run([DASH, "-c", PREPARE_SCRIPT, "gwfc-prepare", f"{tmp_path}/x", f"@{stage}/missing"],
+                       capture_output=True, text=True, env={"PATH": "/usr/bin:/bin"}, timeout=30)
+    assert r.returncode == 1 and "did not stage" in r.stderr
+
+
+def test_expandable() -> None:
+    for text in ("$$", "a $(HOME)", "$$(X)", "cost $$5"):
+        assert expandable(text) and kube_expand(text, {"HOME": "/root", "X": "x"}) != text
+    # an unclosed `$(` may meet a `)` further on in ARGO_TEMPLATE's JSON: flagged too
+    assert expandable("x$(") and kube_expand('["x$(", "HOME)"]', {'", "HOME': "!"}) == '["x!"]'
+    for text in ("$HOME", "${X}", "$", "a$", "$ (x)", "{{x}}"):
+        assert not expandable(text) and kube_expand(text, {"HOME": "/root", "X": "x"}) == text

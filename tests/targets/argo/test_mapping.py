@@ -13,10 +13,12 @@ from gwfc.compiler.diagnostics import Severity, Sink
 from gwfc.compiler.ir import trivial_placement
 from gwfc.compiler.profiles import InstanceType, make_profile
 from gwfc.targets.argo import ArgoOptions, ArgoTarget
+from gwfc.targets.argo.dump import dump_yaml
+from gwfc.targets.argo.resources import memory_quantity
 from gwfc.targets.base import SUPPORT_FIELDS, EmitContext, get_target, parse_options
 
 from ...conftest import ROOT
-from .helpers import compile_ir, compile_text, input_origin, ir_of, job_tasks, load_yaml, parameters
+from .helpers import compile_ir, compile_text, input_origin, ir_of, job_tasks, load_yaml, name_problems, parameters
 
 JOB = """
     uses: container@v1
@@ -111,10 +113,13 @@ def test_instance_type_from_the_profile() -> None:
     assert row is not None and row.gpus == 1
     assert t["nodeSelector"] == {"gwfc/instance-type": "P4000"}
     res = t["container"]["resources"]
-    assert res["requests"] == {"cpu": str(int(row.cpus)), "memory": f"{row.memory_mib // 1024}Gi",
+    # 0.9 of the machine is requested (request-fraction), the limit is the whole machine
+    assert res["requests"] == {"cpu": f"{int(row.cpus * 900)}m", "memory": memory_quantity(row.memory_mib * 9 // 10),
                                "nvidia.com/gpu": "1"}
     assert res["limits"] == {"memory": f"{row.memory_mib // 1024}Gi", "nvidia.com/gpu": "1"}
-    assert "nvidia.com/gpu: '1'" in c.text and f"cpu: '{int(row.cpus)}'" in c.text  # strings, as Kubernetes wants
+    assert "nvidia.com/gpu: '1'" in c.text  # strings, as Kubernetes wants
+    t = compile_text("jobs:\n" + _job("a", "    resources: {instance-type: P4000}\n"), request_fraction="1").templates["a"]
+    assert f"cpu: '{int(row.cpus)}'" in dump_yaml(t)
 
 
 def test_resources_fractions_custom_rows_and_local_profile() -> None:
@@ -127,12 +132,13 @@ def test_resources_fractions_custom_rows_and_local_profile() -> None:
     text = target.emit(ir, trivial_placement(ir), ArgoOptions(gpu_resource="amd.com/gpu"), ctx).files["workflow.yaml"].text
     doc = load_yaml(text)
     t = {x["name"]: x for x in doc["spec"]["templates"]}
-    assert t["a"]["container"]["resources"]["requests"] == {"cpu": "500m", "memory": "1536Mi"}
+    assert t["a"]["container"]["resources"]["requests"] == {"cpu": "450m", "memory": "1382Mi"}
+    assert t["a"]["container"]["resources"]["limits"] == {"memory": "1536Mi"}
     assert t["b"]["container"]["resources"]["limits"]["amd.com/gpu"] == "2"
     local = EmitContext(profile=make_profile("local"))
     doc = load_yaml(target.emit(ir, trivial_placement(ir), ArgoOptions(), local).files["workflow.yaml"].text)
     b = next(x for x in doc["spec"]["templates"] if x["name"] == "b")
-    assert b["container"]["resources"] == {"requests": {"cpu": "1", "memory": "1Gi"}, "limits": {"memory": "1Gi"}}
+    assert b["container"]["resources"] == {"requests": {"cpu": "900m", "memory": "921Mi"}, "limits": {"memory": "1Gi"}}
 
 
 def test_unknown_instance_type_keeps_the_selector_without_resources() -> None:
@@ -177,7 +183,7 @@ def test_artifact_storage_kind() -> None:
     c = compile_ir(ir_of((ROOT / "examples" / "canonical.yaml").read_text(), "canonical", dedent=False),
                    artifact_storage="gcs", artifact_prefix="team/store")
     arts = c.templates["job-1"]["outputs"]["artifacts"]
-    assert arts[0]["gcs"] == {"key": "team/store/datasets/test-two/{{workflow.name}}.tgz"}
+    assert arts[0]["gcs"] == {"key": "team/store/datasets/test-two/{{workflow.name}}-job-1.tgz"}
 
 
 # ---- values from outside ------------------------------------------------------------------
@@ -186,7 +192,8 @@ def test_inputs_and_context_are_parameters_with_defaults() -> None:
     ir = ir_of((ROOT / "examples" / "train.yaml").read_text(), "train", dedent=False)
     params = parameters(compile_ir(ir))
     assert set(params) == {"context-event-github-url", "context-event-github-ref"}
-    assert all("value" not in p for p in params.values())  # given when the workflow is submitted
+    assert "value" not in params["context-event-github-url"]  # given when the workflow is submitted
+    assert params["context-event-github-ref"]["value"] == ""  # optional: git-checkout's default branch
     c = compile_ir(ir, context={"event.github.url": "https://example.com/r.git"})
     assert parameters(c)["context-event-github-url"]["value"] == "https://example.com/r.git"
     c = compile_text("""
@@ -250,11 +257,11 @@ def test_create_model_is_stored_as_an_artifact() -> None:
     ir = ir_of((ROOT / "examples" / "train.yaml").read_text(), "train", dedent=False)
     c = compile_ir(ir)
     (d,) = [d for d in c.diags if d.code == "GW503"]
-    assert d.severity is Severity.INFO and "gwfc/models/my-model/<workflow name>.tgz" in d.message
+    assert d.severity is Severity.INFO and "gwfc/models/my-model/<workflow name>-register.tgz" in d.message
     t = c.templates[job_tasks(c)["Register"]]
     model = next(a for a in t["outputs"]["artifacts"] if a["name"] == "gwfc-model")
     assert model["path"] == "/gwfc/in/inputs/model"  # where Argo staged the `model` input
-    assert model["s3"] == {"key": "gwfc/models/my-model/{{workflow.name}}.tgz"}
+    assert model["s3"] == {"key": "gwfc/models/my-model/{{workflow.name}}-register.tgz"}
     assert any(a["path"] == model["path"] for a in t["inputs"]["artifacts"])
 
 
@@ -323,7 +330,7 @@ def test_dataset_output_with_a_tag_is_committed_to_latest_and_the_tag() -> None:
     assert keys == {"make-commit-d": "gwfc/datasets/team/images/latest.tgz",
                     "make-tag-nightly-d": "gwfc/datasets/team/images/nightly.tgz"}
     out = c.templates["make"]["outputs"]["artifacts"][0]
-    assert out["s3"]["key"] == "gwfc/datasets/team/images/{{workflow.name}}.tgz"
+    assert out["s3"]["key"] == "gwfc/datasets/team/images/{{workflow.name}}-make.tgz"
 
 
 def test_co_location_groups_are_reported() -> None:
@@ -363,3 +370,202 @@ def test_names_gwfc_uses_for_its_own_artifacts_are_gw501() -> None:
               gwfc-file-0: {type: string, with: {value: x}}
         """)
     assert c.codes() == ["GW501"]
+
+
+# ---- names Argo accepts --------------------------------------------------------------------
+
+def test_long_names_are_cut_with_a_hash_and_stay_unique() -> None:
+    job = "j" * 63
+    outs = ["o" * 62 + "a", "o" * 62 + "b"]
+    tag = "t" * 80
+    text = f"jobs:\n  {job}:\n    uses: container@v1\n    with: {{image: bash:5, args: [echo]}}\n    outputs:\n"
+    text += "".join(f"      {o}: {{type: dataset, with: {{ref: 'ds{i}:{tag}'}}}}\n" for i, o in enumerate(outs))
+    text += f"  reader:\n    needs: [{job}]\n" + JOB + f"    inputs:\n      x: {job}.outputs.{outs[0]}\n"
+    c = compile_text(text)
+    assert c.codes() == []
+    commits = [n for n, t in c.tasks.items() if t["template"] == "gwfc-commit"]
+    assert len(commits) == 4 and len(set(commits)) == 4
+    assert all(len(n) <= 128 for n in commits)
+    assert any(len(n) == 128 for n in commits)  # cut, ending in a hash
+    assert name_problems(c.doc) == []
+    # stable: the same names every time
+    assert [n for n, t in compile_text(text).tasks.items() if t["template"] == "gwfc-commit"] == commits
+
+
+def test_a_commit_task_named_like_a_job_is_gw501() -> None:
+    c = compile_text("""
+        jobs:
+          make:
+            uses: container@v1
+            with: {image: bash:5, args: [echo]}
+            outputs:
+              d: {type: dataset, with: {ref: ds}}
+          make-commit-d:
+            uses: container@v1
+            with: {image: bash:5, args: [echo]}
+        """)
+    assert c.codes() == ["GW501"]
+    assert len(set(c.tasks)) == len(c.tasks) == 3
+
+
+def test_job_names_that_begin_with_a_digit() -> None:
+    c = compile_text("jobs:\n" + _job("1st") + _job("2nd", "    needs: [1st]\n"))
+    assert c.codes() == []
+    assert set(c.tasks) == {"j-1st", "j-2nd"}
+    assert c.tasks["j-2nd"]["dependencies"] == ["j-1st"]
+    assert c.templates["j-2nd"]["metadata"]["annotations"]["gwfc/job"] == "2nd"
+    assert name_problems(c.doc) == []
+    c = compile_text("jobs:\n" + _job("2nd") + _job("j-2nd"))
+    assert c.codes() == ["GW501"]
+
+
+def test_every_generated_name_is_one_argo_and_kubernetes_accept() -> None:
+    from .corpus import all_workflows
+
+    for name, ir in all_workflows():
+        for opts in ({}, {"volumes": "pvc", "strings": "artifacts"}):
+            problems = name_problems(compile_ir(ir, **opts).doc)
+            assert not problems, (name, problems)
+
+
+# ---- env names -----------------------------------------------------------------------------
+
+def test_env_names_kubernetes_refuses() -> None:
+    c = compile_text("""
+        jobs:
+          a:
+            uses: container@v1
+            with: {image: bash:5, args: [env]}
+            env:
+              ÄPFEL: x
+              MY VAR: y
+              1ST: z
+              my.var-2: ok
+        """)
+    found = [(d.code, d.severity, d.message.split(":")[0]) for d in c.diags]
+    assert found == [("GW504", Severity.ERROR, 'env "ÄPFEL" of job "a"'),
+                     ("GW536", Severity.WARNING, 'env "MY VAR" of job "a"'),
+                     ("GW536", Severity.WARNING, 'env "1ST" of job "a"')]
+    assert all(d.span.line > 1 for d in c.diags)
+
+
+# ---- resources -----------------------------------------------------------------------------
+
+def test_requests_leave_room_on_the_machine() -> None:
+    text = "jobs:\n" + _job("a", "    resources: {instance-type: V100}\n")
+    row = make_profile("default").lookup("V100")
+    assert row is not None and (row.cpus, row.memory_mib) == (8, 30 * 1024)
+    res = compile_text(text).templates["a"]["container"]["resources"]
+    assert res == {"requests": {"cpu": "7200m", "memory": "27Gi", "nvidia.com/gpu": "1"},
+                   "limits": {"memory": "30Gi", "nvidia.com/gpu": "1"}}
+    res = compile_text(text, request_fraction="1").templates["a"]["container"]["resources"]
+    assert res["requests"] == {"cpu": "8", "memory": "30Gi", "nvidia.com/gpu": "1"}
+    res = compile_text(text, request_fraction="0.75").templates["a"]["container"]["resources"]
+    assert res["requests"] == {"cpu": "6", "memory": "23040Mi", "nvidia.com/gpu": "1"}
+
+
+# ---- option values -------------------------------------------------------------------------
+
+@pytest.mark.parametrize(("key", "value", "rule"), [
+    ("name", "Foo_Bar", "DNS-1123 subdomain"), ("name", "a" * 64, "at most 63"),
+    ("generate-name", "Bad_Name_", "DNS-1123 subdomain"), ("namespace", "My_NS", "DNS-1123 label"),
+    ("service-account", "a b", "DNS-1123 subdomain"), ("secret-name", "X_y", "DNS-1123 subdomain"),
+    ("pvc-size", "lots", "quantity"), ("pvc-size", "0", "positive"), ("pvc-storage-class", "Fast SSD", "subdomain"),
+    ("artifact-repository", "My Repo", "ConfigMap name"), ("artifact-repository-key", "a/b", "ConfigMap key"),
+    ("artifact-prefix", "p/{{x}}", "key prefix"), ("artifact-prefix", "$(HOME)", "key prefix"),
+    ("helper-image", "busy box", "image"), ("node-selector-label", "bad label!", "label key"),
+    ("gpu-resource", "x y", "extended resource"), ("gpu-resource", "gpu", "extended resource"),
+    ("request-fraction", "1.5", "at most 1"), ("request-fraction", "lots", "at most 1"),
+])
+def test_option_values_kubernetes_refuses_are_gw603(key: str, value: str, rule: str) -> None:
+    c = compile_ir(ir_of("jobs:\n" + _job("a")), **{key.replace("-", "_"): value})
+    (d,) = c.diags
+    assert d.code == "GW603" and d.severity is Severity.ERROR
+    assert f'option "{key}"' in d.message and repr(value) in d.message and rule in d.message
+    assert d.span.file == "--set"
+
+
+@pytest.mark.parametrize(("key", "value"), [
+    ("name", "my.flow-1"), ("generate-name", "my-flow-"), ("namespace", "ml"), ("service-account", "runner"),
+    ("secret-name", "team.secrets"), ("pvc-size", "1.5Gi"), ("pvc-size", "5e9"), ("artifact-prefix", "team/gwfc"),
+    ("node-selector-label", "node.kubernetes.io/instance-type"), ("node-selector-label", ""),
+    ("gpu-resource", "amd.com/gpu"), ("helper-image", "registry.example.com:5000/busybox@sha256:" + "a" * 64),
+])
+def test_good_option_values_pass(key: str, value: str) -> None:
+    assert compile_ir(ir_of("jobs:\n" + _job("a")), **{key.replace("-", "_"): value}).codes() == []
+
+
+def test_bad_option_values_fail_the_cli() -> None:
+    r = subprocess.run([sys.executable, "-m", "gwfc.compiler.cli", "compile", "examples/hello.yaml", "--target",
+                        "argo", "--namespace", "My_NS"], cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert r.returncode == 1 and "GW603" in r.stderr and "My_NS" in r.stderr and not r.stdout
+
+
+# ---- context parameters, annotations, registries -------------------------------------------
+
+def test_optional_context_parameters_default_to_empty() -> None:
+    c = compile_text("""
+        jobs:
+          a:
+            uses: git-checkout@v1
+            with: {url: context.event.github.url, ref: context.event.github.ref}
+            outputs: {repo: {type: volume}}
+        """)
+    p = parameters(c)
+    assert p["context-event-github-ref"]["value"] == ""  # git-checkout's ref is optional
+    assert "value" not in p["context-event-github-url"]  # its url is not: Argo asks for it
+    # a context value that a required parameter also reads is not optional
+    c = compile_text("""
+        jobs:
+          a:
+            uses: git-checkout@v1
+            with: {url: https://example.com/r.git, ref: context.event.github.ref}
+            outputs: {repo: {type: volume}}
+          b:
+            uses: s3-download@v1
+            with: {url: context.event.github.ref, access-key: k, secret-access-key: secret:S3}
+            outputs: {data: {type: volume}}
+        """)
+    assert "value" not in parameters(c)["context-event-github-ref"]
+
+
+def test_source_annotation_does_not_depend_on_the_directory(tmp_path: Path) -> None:
+    outs = []
+    for cwd, path in ((ROOT, "golden/hello/workflow.yaml"), (ROOT / "golden" / "hello", "workflow.yaml"),
+                      (tmp_path, str(ROOT / "golden" / "hello" / "workflow.yaml"))):
+        r = subprocess.run([sys.executable, "-m", "gwfc.compiler.cli", "compile", path, "--target", "argo"],
+                           cwd=cwd, capture_output=True, text=True, timeout=60)
+        assert r.returncode == 0, r.stderr
+        outs.append(r.stdout)
+    assert outs[0] == outs[1] == outs[2]
+    assert load_yaml(outs[0])["metadata"]["annotations"]["gwfc/source"] == "workflow.yaml"
+
+
+def test_registry_collisions_point_at_the_registries() -> None:
+    c = compile_text("""
+        defaults:
+          resources:
+            container-registries: [My_Registry, my-registry]
+        jobs:
+          a:
+            uses: container@v1
+            with: {image: bash:5, args: [echo]}
+        """)
+    (d,) = c.diags
+    assert d.code == "GW501" and d.span.file == "wf.yaml" and d.span.line == 4
+
+
+def test_commit_tasks_of_outputs_with_one_label_are_told_apart() -> None:
+    c = compile_text("""
+        jobs:
+          make:
+            uses: container@v1
+            with: {image: bash:5, args: [echo]}
+            outputs:
+              a_b: {type: dataset, with: {ref: one}}
+              a-b: {type: dataset, with: {ref: two}}
+        """)
+    assert c.codes() == []
+    commits = sorted(n for n, t in c.tasks.items() if t["template"] == "gwfc-commit")
+    assert len(commits) == 2 and commits[0] == "make-commit-a-b" and commits[1].startswith("make-commit-a-b-")
+    assert name_problems(c.doc) == []

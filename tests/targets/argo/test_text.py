@@ -11,13 +11,26 @@ import pytest
 from gwfc.compiler.ir import IR, ContextRef, SecretRef
 
 from ...conftest import ROOT
-from .helpers import Compiled, compile_ir, compile_text, input_origin, ir_of, job_tasks, parameters, view
+from .helpers import (
+    Compiled,
+    compile_ir,
+    compile_text,
+    input_origin,
+    ir_of,
+    job_tasks,
+    kube_expand,
+    parameters,
+    pod_files,
+    view,
+)
 
 TEMPLATING = (ROOT / "golden" / "templating" / "workflow.yaml").read_text(encoding="utf-8")
 
 #: Every `{{ … }}` Argo would see in the generated file must be one gwfc wrote on purpose.
 OWN_TAGS = re.compile(r"\{\{(?:workflow\.parameters\.[-\w]+|workflow\.name|inputs\.parameters\.key"
                       r"|tasks\.[-\w]+\.outputs\.(?:parameters|artifacts)\.[-\w]+"
+                      r"|=sprig\.b64enc\((?:workflow\.parameters\['[-\w]+'\]"
+                      r"|tasks\['[-\w]+'\]\.outputs\.parameters\['[-\w]+'\])\)"
                       r"|=sprig\.contains\(':', workflow\.parameters\['[-\w]+'\]\) \? [^{}]*)\}\}")
 
 
@@ -79,7 +92,7 @@ HOSTILE_ARG = "it's \"dq\" `tick` $(HOME) $$ $x ${y} \\back ü 🚀 中文\nline
 
 def test_hostile_text_without_braces_is_written_plainly() -> None:
     """No `{{`: no decoder either; quotes, newlines, unicode, `$()` and `$$` survive YAML and
-    Kubernetes' expansion."""
+    Kubernetes' expansion (the files with `$$` or `$(` through the prepare container)."""
     wf = {
         "jobs": {
             "a": {"uses": "container@v1",
@@ -92,7 +105,7 @@ def test_hostile_text_without_braces_is_written_plainly() -> None:
     ir = ir_of(json.dumps(wf, ensure_ascii=False), "hostile", dedent=False)
     c = compile_ir(ir)
     for t in c.templates.values():
-        assert "initContainers" not in t
+        assert "--busybox" not in t.get("initContainers", [{}])[0].get("args", [])
         assert t.get("container", {}).get("command", [""])[0] != "/gwfc/bin/busybox"
     assert_reaches_container(ir, c)
 
@@ -170,3 +183,80 @@ def test_a_tag_anywhere_survives(tag: str, where: str) -> None:
     assert_no_user_tags(c)
     assert_reaches_container(ir, c)
     assert tag not in c.text
+
+
+# ---- `$` in text that reaches the executor through ARGO_TEMPLATE ---------------------------
+
+DOLLARS = "echo $$ $(ARGO_CONTAINER_NAME) $(HOME) $(KUBERNETES_SERVICE_HOST) ${X} $y $ $$(HOME) $(\n"
+WF_DOLLARS = "$(X) $$ $(ARGO_CONTAINER_NAME) $(KUBERNETES_PORT)"
+OUT_DOLLARS = "$$ $(KUBERNETES_SERVICE_HOST) $(ARGO_CONTAINER_NAME) {{workflow.name}}"
+DOLLAR_WF = {
+    "inputs": {"w": {"type": "string", "with": {"value": WF_DOLLARS}},
+               "late": {"type": "string"}},
+    "jobs": {
+        "make": {"uses": "script@v1", "with": {"image": "bash:5", "script": DOLLARS},
+                 "outputs": {"s": {"type": "string"}}},
+        "use": {"uses": "container@v1", "needs": ["make"],
+                "with": {"image": "bash:5", "command": "cat", "args": ["/inputs/s", "/inputs/c", "/inputs/w"]},
+                "inputs": {"s": "make.outputs.s", "c": {"type": "string", "with": {"value": "cost $$5"}},
+                           "w": "workflow.inputs.w", "late": "workflow.inputs.late"}},
+    },
+}
+
+
+@pytest.mark.parametrize("strings", ["parameters", "artifacts"])
+def test_dollar_text_survives_argo_template_expansion(strings: str) -> None:
+    """Argo hands the resolved template (each raw.data) to its init container in the env
+    variable ARGO_TEMPLATE, which the kubelet expands: `$$` and `$(NAME)` of a defined variable
+    would change. Scripts, inline strings, workflow string inputs and string outputs passed on
+    reach the pod byte for byte."""
+    ir = ir_of(json.dumps(DOLLAR_WF), "dollars", dedent=False)
+    c = compile_ir(ir, strings=strings)
+    assert pod_files(c, "make")["/gwfc/script.sh"] == DOLLARS
+    late = "$$(HOME) $(ARGO_CONTAINER_NAME) ü"
+    files = pod_files(c, "use", params={"late": late}, outputs={("make", "s"): OUT_DOLLARS})
+    assert files["/gwfc/in/inputs/c"] == "cost $$5"
+    assert files["/gwfc/in/inputs/w"] == WF_DOLLARS  # the default in the file
+    assert files["/gwfc/in/inputs/late"] == late  # a value given when the workflow is submitted
+    if strings == "parameters":
+        assert files["/gwfc/in/inputs/s"] == OUT_DOLLARS
+    else:  # the output travels as a file in the repository: nothing reads its text
+        assert "/gwfc/in/inputs/s" not in files
+    # a submit-time value given at compile time (--input) is a default like the file's
+    c = compile_ir(ir, inputs={"w": "$$ $(HOME)"}, strings=strings)
+    files = pod_files(c, "use", params={"late": "x"}, outputs={("make", "s"): "x"})
+    assert files["/gwfc/in/inputs/w"] == "$$ $(HOME)"
+
+
+def test_text_without_expandable_dollars_stays_readable() -> None:
+    """`$x`, `${x}` and a lone `$` are not expanded: such text is still written as raw.data."""
+    c = compile_text("""
+        jobs:
+          a:
+            uses: script@v1
+            with: {image: bash:5, script: 'echo "$HOME ${X} $"'}
+        """)
+    (art,) = c.templates["a"]["inputs"]["artifacts"]
+    assert art["raw"]["data"] == 'echo "$HOME ${X} $"'
+    assert "initContainers" not in c.templates["a"]
+
+
+def test_context_values_given_at_compile_time_survive_env_expansion() -> None:
+    """A context value lands in an env value, which Kubernetes expands: its default is written
+    with `$` doubled, so the container gets the value as given."""
+    value = "https://example.com/$$/$(HOME)/$(GWFC_DEST).git"
+    c = compile_text("""
+        jobs:
+          a:
+            uses: git-checkout@v1
+            with: {url: context.event.github.url}
+            outputs: {repo: {type: volume}}
+        """, context={"event.github.url": value})
+    param = parameters(c)["context-event-github-url"]
+    env = c.templates["a"]["container"]["env"]
+    defined: dict[str, str] = {}
+    seen = {}
+    for e in env:  # the kubelet expands each value with the variables defined before it
+        text = e["value"].replace("{{workflow.parameters.context-event-github-url}}", param["value"])
+        seen[e["name"]] = defined[e["name"]] = kube_expand(text, defined)
+    assert seen["GWFC_GIT_URL"] == value

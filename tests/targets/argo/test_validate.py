@@ -33,3 +33,47 @@ def test_everything_validates(tmp_path: Path) -> None:
     assert r.returncode == 0, report + "\n" + r.stdout + r.stderr
     assert r.stderr.count(": OK (") + r.stdout.count(": OK (") == len(files)
     assert len(valid) >= 60
+
+
+@pytest.mark.skipif(not VALIDATOR.exists(), reason="shared/tools is not beside the project")
+def test_new_shapes_validate(tmp_path: Path) -> None:
+    """The shapes the corpus lacks: dataset snapshots and ordered commits, cut and `j-` task
+    names, run-time values staged in base64, options at their edges."""
+    import json
+
+    from .helpers import compile_text, ir_of, name_problems
+    from .test_datasets import READ_WHILE_COMMITTING, TWO_PRODUCERS
+    from .test_text import DOLLAR_WF
+
+    long_job, long_out = "j" * 63, "o" * 63
+    texts = {
+        "snapshots": READ_WHILE_COMMITTING,
+        "producers": TWO_PRODUCERS,
+        "names": f"""
+            jobs:
+              2nd:
+                uses: container@v1
+                with: {{image: bash:5, args: [echo]}}
+                outputs:
+                  {long_out}: {{type: dataset, with: {{ref: 'ds:{"t" * 90}'}}}}
+              {long_job}:
+                needs: [2nd]
+                uses: container@v1
+                with: {{image: bash:5, args: [echo]}}
+                inputs:
+                  x: 2nd.outputs.{long_out}
+            """,
+    }
+    files: list[Path] = []
+    for name, text in texts.items():
+        for i, opts in enumerate(({}, {"volumes": "pvc", "strings": "artifacts", "kind": "WorkflowTemplate"})):
+            c = compile_text(text, **opts)
+            assert name_problems(c.doc) == [], name
+            files.append(tmp_path / f"{name}-{i}.yaml")
+            files[-1].write_text(c.text, encoding="utf-8")
+    ir = ir_of(json.dumps(DOLLAR_WF), "dollars", dedent=False)
+    for i, strings in enumerate(("parameters", "artifacts")):
+        files.append(tmp_path / f"dollars-{i}.yaml")
+        files[-1].write_text(compile_ir(ir, strings=strings, request_fraction="0.5", name="a.b-c").text, encoding="utf-8")
+    r = validate(files)
+    assert r.returncode == 0, r.stdout + r.stderr

@@ -25,20 +25,56 @@ def _mounts(template: dict[str, Any]) -> dict[str, dict[str, Any]]:
     return {m["mountPath"]: m for m in template["container"].get("volumeMounts", [])}
 
 
+def _ancestors(ir: IR, name: str) -> set[str]:
+    out: set[str] = set()
+    todo = list(ir.step(name).after)
+    while todo:
+        a = todo.pop()
+        if a not in out:
+            out.add(a)
+            todo += ir.step(a).after
+    return out
+
+
+def _key(task: dict[str, Any]) -> str:
+    return str(task["arguments"]["parameters"][0]["value"])
+
+
 def check_dependencies(ir: IR, c: Compiled) -> None:
     tasks = job_tasks(c)
     assert set(tasks) == {s.name for s in ir.steps}
     assert c.templates["workflow"]["dag"]["failFast"] is False
+    snapshots = {n for n, t in c.tasks.items() if t["template"] == "gwfc-snapshot"}
     for step in ir.steps:
-        deps = c.tasks[tasks[step.name]].get("dependencies", [])
-        assert deps == [tasks[a] for a in step.after], step.name
-    # gwfc's own tasks (dataset commits) wait for exactly the step whose output they commit
-    own = set(c.tasks) - set(tasks.values())
-    for name in own:
-        task = c.tasks[name]
-        assert task["template"] == "gwfc-commit"
-        (producer,) = task["dependencies"]
+        task = c.tasks[tasks[step.name]]
+        deps = task.get("dependencies", [])
+        # the IR's order, then the snapshots of the datasets the step reads (and nothing else)
+        assert deps[:len(step.after)] == [tasks[a] for a in step.after], step.name
+        read = {a["from"].split(".")[1] for a in task.get("arguments", {}).get("artifacts", []) if "from" in a}
+        assert set(deps[len(step.after):]) == read & snapshots, step.name
+    for name in snapshots:
+        assert "dependencies" not in c.tasks[name]
+    # a commit waits for the step whose output it commits, earlier commits of its key and the
+    # snapshots taken of its key
+    by_task = {t: s for s, t in tasks.items()}
+    commits = {n: t for n, t in c.tasks.items() if t["template"] == "gwfc-commit"}
+    assert set(c.tasks) == set(tasks.values()) | snapshots | set(commits)
+    for name, task in commits.items():
+        producer, *rest = task["dependencies"]
         assert task["arguments"]["artifacts"][0]["from"].startswith(f"{{{{tasks.{producer}.outputs.artifacts.")
+        for other in rest:
+            if other in snapshots:
+                key = _key(c.tasks[other])
+                assert key == _key(task) or key.startswith("gwfc/datasets/{{="), (name, other)
+            else:
+                assert _key(commits[other]) == _key(task)
+                earlier = commits[other]["dependencies"][0]
+                assert by_task[earlier] in _ancestors(ir, by_task[producer]) | {by_task[producer]}
+        # every earlier commit of the same key is waited for
+        for other, ot in commits.items():
+            if other != name and _key(ot) == _key(task) and \
+                    by_task[ot["dependencies"][0]] in _ancestors(ir, by_task[producer]):
+                assert other in rest, (name, other)
 
 
 def check_inputs(ir: IR, c: Compiled, strings: str, volumes: str) -> None:
@@ -48,6 +84,9 @@ def check_inputs(ir: IR, c: Compiled, strings: str, volumes: str) -> None:
         task = tasks[step.name]
         for inp in step.inputs:
             origin = input_origin(c, task, _mount_path(step, input=inp.name))
+            if origin[0] == "artifact" and c.tasks[origin[1]]["template"] == "gwfc-snapshot":
+                assert origin[2] == "data"
+                origin = ("key", _key(c.tasks[origin[1]]))  # a copy of the key made at the start
             src = inp.source
             if src.kind == "step":
                 producer = ir.step(src.step)
@@ -109,9 +148,9 @@ def check_outputs(ir: IR, c: Compiled) -> None:
                 continue
             name = (out.dataset or out.name).partition(":")[0]
             (a,) = [a for a in t["outputs"]["artifacts"] if a["name"] == out.name]
-            assert a["s3"] == {"key": f"gwfc/datasets/{name}/{{{{workflow.name}}}}.tgz"}
-            commits = [k for k in c.tasks.values() if k.get("dependencies") == [tasks[step.name]]
-                       and k["template"] == "gwfc-commit"
+            assert a["s3"] == {"key": f"gwfc/datasets/{name}/{{{{workflow.name}}}}-{tasks[step.name]}.tgz"}
+            commits = [k for k in c.tasks.values() if k["template"] == "gwfc-commit"
+                       and k["dependencies"][0] == tasks[step.name]
                        and k["arguments"]["artifacts"][0]["from"].endswith(f".artifacts.{out.name}}}}}")]
             keys = {k["arguments"]["parameters"][0]["value"] for k in commits}
             assert f"gwfc/datasets/{name}/latest.tgz" in keys
