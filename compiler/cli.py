@@ -21,7 +21,7 @@ from .config import Config, load_config
 from .diagnostics import Diagnostic, Severity, Sink
 from .pipeline import Options, Result, check_bytes, check_path
 from .render import FORMATS, Report, renderer
-from .source import SourceFile
+from .source import SourceFile, Span
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
 
@@ -419,11 +419,15 @@ def compile_cmd(
         cfg.profile_name = profile
     raw = dict(cfg.targets.get(tgt.name, {}))
     raw.update(set_values)
-    options = parse_options(tgt.options_model, raw, sink, cfg.path or "--set",
-                            span_of=lambda k: cfg.key_span(f"targets.{tgt.name}.{k}") if k not in set_values
-                            else SourceFile("--set", "").span(0, 0))
+    def span_of(key: str) -> Span:
+        if key in set_values:
+            return Span.point("--set", 1, 1)
+        return cfg.key_span(f"targets.{tgt.name}.{key}")
+
+    options = parse_options(tgt.options_model, raw, sink, cfg.path or "--set", span_of=span_of)
     ctx = EmitContext(profile=cfg.profile(), sink=sink, inputs=parse_pairs(inputs, "--input"),
-                      context=parse_pairs(contexts, "--context"))
+                      context=parse_pairs(contexts, "--context"),
+                      option_spans={k.replace("_", "-"): span_of(k) for k in raw})
     placement = trivial_placement(ir)
     bundle = None
     try:

@@ -62,6 +62,13 @@ class EmitContext:
     #: take them at submit time; others use them as defaults.
     inputs: dict[str, str] = field(default_factory=dict)
     context: dict[str, str] = field(default_factory=dict)
+    #: Where each option was given (its line in gwfc.toml, or `--set`), for diagnostics about
+    #: option values; options absent here were not given (defaults).
+    option_spans: dict[str, Span] = field(default_factory=dict)
+
+    def option_span(self, key: str) -> Span:
+        """Where option `key` was given (a point on `--set` when unknown)."""
+        return self.option_spans.get(key) or Span.point("--set", 1, 1)
 
 
 class Target(Protocol):

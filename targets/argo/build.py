@@ -17,6 +17,7 @@ import json
 import posixpath
 import re
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -119,8 +120,10 @@ class Builder:
     """Builds the document for one IR; diagnostics go to `sink`."""
 
     def __init__(self, ir: IR, placement: Placement, options: ArgoOptions, profile: Profile,
-                 inputs: dict[str, str], context: dict[str, str], sink: Sink) -> None:
+                 inputs: dict[str, str], context: dict[str, str], sink: Sink,
+                 option_span: Callable[[str], Span] | None = None) -> None:
         self.ir, self.placement, self.o, self.profile, self.sink = ir, placement, options, profile, sink
+        self.option_span = option_span or (lambda key: Span.point("--set", 1, 1))
         self.names: Names = assign(ir, sink)
         #: (producer, output) → consumers.
         self.readers: dict[tuple[str, str], list[str]] = {}
@@ -295,7 +298,7 @@ class Builder:
         """GW603 for option values Kubernetes or Argo would refuse (the CLI has already
         checked their types and choices)."""
         for key, value, rule in invalid_options(self.o):
-            self.sink.report("GW603", Span.point("--set", 1, 1), f"option \"{key}\": {value!r} is not {rule}",
+            self.sink.report("GW603", self.option_span(key), f"option \"{key}\": {value!r} is not {rule}",
                              notes=(f"set it with --set {key}=… or under [targets.argo] in gwfc.toml",))
 
     def _report_metadata(self) -> None:

@@ -27,7 +27,7 @@ class ArgoTarget:
 
     def _builder(self, ir: IR, placement: Placement, options: Any, ctx: EmitContext, sink: Sink) -> Builder:
         opts = options if isinstance(options, ArgoOptions) else ArgoOptions()
-        return Builder(ir, placement, opts, ctx.profile, ctx.inputs, ctx.context, sink)
+        return Builder(ir, placement, opts, ctx.profile, ctx.inputs, ctx.context, sink, ctx.option_span)
 
     def support(self, ir: IR, placement: Placement, options: Any, ctx: EmitContext) -> None:
         """Report GW5xx diagnostics: the same pass as emit(), its document discarded."""
