@@ -33,6 +33,44 @@ def _usage(message: str) -> None:
     raise typer.Exit(2)
 
 
+def _shown(text: str) -> str:
+    """Text from the command line as it can be printed (bytes that are not UTF-8 as \\xNN)."""
+    return os.fsencode(text).decode("utf-8", errors="backslashreplace")
+
+
+def _text(flag: str, value: str) -> None:
+    """A usage error unless a flag's value is UTF-8 text (what run.sh and the IR hold)."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        _usage(f"{flag} {_shown(value)}: not UTF-8 text")
+    if "\x00" in value:
+        _usage(f"{flag}: a NUL character cannot be passed on")
+
+
+def _state_dir(flag: str, path: Path, create: bool) -> None:
+    """A usage error unless PATH is a directory, or one that can be made."""
+    from .runner import dir_problem
+
+    _text(flag, str(path))
+    problem = dir_problem(flag, path, create)
+    if problem:
+        _usage(problem)
+
+
+def _readable(flag: str, path: Path, what: str, nul: bool = False) -> None:
+    """A usage error unless PATH is a file that can be read (and, when `nul`, holds no NUL)."""
+    _text(flag, str(path))
+    if not path.is_file():
+        _usage(f"no such {what}: {path}" if not path.exists() else f"{flag} {path}: not a file")
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        _usage(f"{flag} {path}: cannot read it: {exc.strerror or exc}")
+    if nul and b"\x00" in data:
+        _usage(f"{flag} {path}: holds a NUL byte; it must be text (NAME=value lines)")
+
+
 def _terminal(stream: object, no_color: bool) -> bool:
     return not no_color and "NO_COLOR" not in os.environ and bool(getattr(stream, "isatty", lambda: False)())
 
@@ -41,7 +79,8 @@ def run_cmd(
     file: Path = typer.Argument(..., help="The workflow file."),
     state: Optional[Path] = typer.Option(None, "--state", help="Local state: datasets, models, runs (default .gwfc)."),
     runtime: Optional[str] = typer.Option(None, "--runtime", help="host (bubblewrap, no image), docker or podman."),
-    jobs: Optional[int] = typer.Option(None, "--jobs", "-j", min=0, help="Jobs at once (default: one per CPU)."),
+    jobs: Optional[int] = typer.Option(None, "--jobs", "-j", min=0, max=100_000,
+                                       help="Jobs at once (default: one per CPU)."),
     inputs: list[str] = typer.Option([], "--input", help="Workflow input NAME=VALUE (a dataset input takes a "
                                      "dataset reference). Repeatable."),
     inputs_file: Optional[Path] = typer.Option(None, "--inputs", help="Inputs file (YAML or JSON): "
@@ -54,11 +93,13 @@ def run_cmd(
                                    "come from the last run."),
     from_job: Optional[str] = typer.Option(None, "--from", help="Run this job and every job after it."),
     dry_run: bool = typer.Option(False, "--dry-run", help="Check the values and print what would run."),
-    timeout: Optional[int] = typer.Option(None, "--timeout", min=0, help="Stop a job after this many seconds."),
+    timeout: Optional[int] = typer.Option(None, "--timeout", min=0, max=10**9,
+                                          help="Stop a job after this many seconds."),
     resume: bool = typer.Option(False, "--resume", help="Continue the last run: unchanged jobs are not run again."),
     config: Optional[Path] = typer.Option(None, "--config", help="gwfc.toml to use."),
     name: Optional[str] = typer.Option(None, "--name", help="Workflow name (default: the file's stem)."),
     no_color: bool = typer.Option(False, "--no-color", help="Plain output."),
+    debug: bool = typer.Option(False, "--debug", help="Show tracebacks of internal errors."),
 ) -> None:
     """Run a workflow on this machine: each job in bubblewrap (host), docker or podman."""
     from gwfc.compiler.cli import emit_report
@@ -66,27 +107,57 @@ def run_cmd(
     from .progress import LiveDisplay, PlainDisplay
     from .runner import RunRequest, execute, prepare
 
+    if str(file) == "-":
+        _usage("gwfc run reads a workflow file, not standard input (-): save the workflow to a file "
+               "and give its path (its directory is where the run looks for a git repository)")
+    for flag, values in (("--input", inputs), ("--context", contexts), ("--only", only),
+                         ("--from", [from_job] if from_job is not None else []),
+                         ("--name", [name] if name is not None else []),
+                         ("--runtime", [runtime] if runtime is not None else [])):
+        for value in values:
+            _text(flag, value)
     if runtime is not None and runtime not in RUNTIMES:
         _usage(f"unknown runtime {runtime!r}; choose {', '.join(RUNTIMES)}")
+    if name is not None:
+        from gwfc.compiler.pipeline import workflow_name
+
+        try:
+            workflow_name("", name)
+        except ValueError as exc:
+            _usage(str(exc))
+    _text("the workflow file", str(file))
     if not file.is_file():
-        _usage(f"no such file: {file}")
-    if inputs_file is not None and not inputs_file.is_file():
-        _usage(f"no such inputs file: {inputs_file}")
-    if secrets_file is not None and not secrets_file.is_file():
-        _usage(f"no such secrets file: {secrets_file}")
-    if config is not None and not config.is_file():
-        _usage(f"configuration file not found: {config}")
+        _usage(f"no such file: {file}" if not file.exists() else f"{file} is not a file")
+    if inputs_file is not None:
+        _readable("--inputs", inputs_file, "inputs file")
+    if secrets_file is not None:
+        _readable("--secrets-file", secrets_file, "secrets file", nul=True)
+    if config is not None:
+        _text("--config", str(config))
+        if not config.is_file():
+            _usage(f"configuration file not found: {config}")
+    if state is not None:
+        _text("--state", str(state))
     only = [j for item in only for j in item.split(",") if j]
     req = RunRequest(file=file, state=state, runtime=runtime, jobs=jobs, inputs=list(inputs),
                      inputs_file=inputs_file, contexts=list(contexts), secrets_file=secrets_file, only=only,
                      from_job=from_job, dry_run=dry_run, timeout=timeout, resume=resume, config=config, name=name)
     prep = prepare(req)
+    if prep.internal is not None:
+        prep.cleanup()
+        _err(f"gwfc: internal error while checking {file}; this is a bug in gwfc.")
+        _err(prep.internal if debug else "Run with --debug to see the traceback.")
+        raise typer.Exit(3)
+    if prep.usage is not None:
+        prep.cleanup()
+        _usage(prep.usage)
     if prep.diagnostics:
         sources = {prep.source.name: prep.source} if prep.source is not None else {}
         emit_report(prep.diagnostics, sources, "text", 1, no_color, stream=sys.stderr)
     for note in prep.notes:
         _err(f"gwfc: note: {note}")
     if not prep.ok:
+        prep.cleanup()
         raise typer.Exit(1)
     if _terminal(sys.stdout, no_color):
         from rich.console import Console
@@ -114,8 +185,21 @@ def dataset_add(
     directory: Path = typer.Argument(..., help="Directory whose content becomes the new version."),
     tag: Optional[str] = typer.Option(None, "--tag", help="Also tag the new version."),
     state: Optional[Path] = typer.Option(None, "--state", help="Local state (default .gwfc)."),
+    debug: bool = typer.Option(False, "--debug", help="Show tracebacks of internal errors."),
 ) -> None:
     """Add a directory to the local dataset store as the next version of NAME."""
+    from .store import name_problem, tag_problem
+
+    _text("NAME", name)
+    problem = name_problem(name) or (tag_problem(tag) if tag is not None else None)
+    if tag is not None:
+        _text("--tag", tag)
+    if problem:
+        _usage(problem)
+    _text("DIR", str(directory))
+    if not directory.is_dir():
+        _usage(f"DIR {directory}: " + ("not a directory" if directory.exists() else "no such directory"))
+    _state_dir("--state", state if state is not None else DEFAULT_STATE, create=True)
     try:
         version = _store(state).add(name, directory, tag)
     except _store_error() as exc:
@@ -127,8 +211,10 @@ def dataset_add(
 def dataset_ls(
     state: Optional[Path] = typer.Option(None, "--state", help="Local state (default .gwfc)."),
     no_color: bool = typer.Option(False, "--no-color", help="Plain output."),
+    debug: bool = typer.Option(False, "--debug", help="Show tracebacks of internal errors."),
 ) -> None:
     """List the datasets of the local store: versions, latest, tags."""
+    _state_dir("--state", state if state is not None else DEFAULT_STATE, create=False)
     items = _store(state).entries()
     plain = not _terminal(sys.stdout, no_color)
     if not items:

@@ -25,16 +25,38 @@ def _time(s: JobState) -> str:
     return "" if s.seconds is None else f"{s.seconds:.2f}s"
 
 
-def summary_table(states: dict[str, JobState], plain: bool) -> Table:
-    """One row per job: name, state, time, detail."""
+#: The order of the live table when it must be cut to the terminal's height: what is
+#: happening first, then what went wrong, then what is to come, then what is done.
+LIVE_ORDER = {"running": 0, "failed": 1, "timeout": 1, "interrupted": 1, "pending": 2, "skipped": 3}
+
+
+def summary_table(states: dict[str, JobState], plain: bool, max_rows: int | None = None) -> Table:
+    """One row per job: name, state, time, detail. With `max_rows`, at most that many rows:
+    running jobs first, then failed, pending, skipped and finished ones, and a last row
+    counting the jobs left out."""
     table = Table(box=None if plain else box.SIMPLE_HEAD, show_edge=False, pad_edge=False)
+    shown = [(job, s) for job, s in states.items() if s.state != "unselected"]
+    # A row of a cut table is one line (the count of rows is the count of lines): the detail
+    # gives way first.
+    one_line = max_rows is not None
     for col, justify in (("job", "left"), ("status", "left"), ("time", "right"), ("detail", "left")):
-        table.add_column(col, justify=justify)  # type: ignore[arg-type]
-    for job, s in states.items():
-        if s.state == "unselected":
-            continue
+        table.add_column(col, justify=justify, no_wrap=one_line and col != "detail")  # type: ignore[arg-type]
+    left_out: list[JobState] = []
+    if max_rows is not None and len(shown) > max_rows:
+        keep = max(max_rows - 1, 0)
+        ranked = sorted(shown, key=lambda js: LIVE_ORDER.get(js[1].state, 4))  # stable: file order within
+        shown, left_out = ranked[:keep], [s for _, s in ranked[keep:]]
+    for job, s in shown:
         status = Text(s.state) if plain else Text(s.state, style=STYLE.get(s.state, ""))
-        table.add_row(job, status, _time(s), s.detail)
+        detail = Text(s.detail, no_wrap=True, overflow="ellipsis") if one_line else s.detail
+        table.add_row(job, status, _time(s), detail)
+    if left_out:
+        counts: dict[str, int] = {}
+        for s in left_out:
+            counts[s.state] = counts.get(s.state, 0) + 1
+        what = ", ".join(f"{n} {state}" for state, n in counts.items())
+        table.add_row("…", "", "", Text(f"{len(left_out)} more jobs: {what}", style="dim", no_wrap=True,
+                                        overflow="ellipsis"))
     return table
 
 
@@ -128,7 +150,11 @@ class LiveDisplay:
         self.states: dict[str, JobState] = {}
 
     def _render(self) -> Group:
-        return Group(summary_table(self.states, plain=False))
+        # The table fits the terminal (its header takes two lines, and one is kept free):
+        # a taller one could not be erased when the run ends, and a cut copy would stay
+        # above the summary.
+        rows = max(self.console.size.height - 3, 1)
+        return Group(summary_table(self.states, plain=False, max_rows=rows))
 
     def begin(self, states: dict[str, JobState]) -> None:
         """Nothing to show before the run starts."""

@@ -1,14 +1,18 @@
 """`gwfc run`: check a workflow, compile it with the shell target, and run the script here.
 
-The script does the running (it must work without gwfc); this module prepares it (values
-from outside, the run directory) and watches it: it reads each job's `status` file in the
-run directory while run.sh works, and forwards SIGINT/SIGTERM to it so that it stops every
-job and leaves a state that `--resume` continues.
+The script does the running (it must work without gwfc); this module prepares it (the
+flags checked, values from outside, the run's id, run.sh in a temporary directory) and
+watches it: it reads each job's `status` file in the run directory while run.sh works (and
+copies run.sh there once run.sh has opened the run), and forwards SIGINT/SIGTERM to it so
+that it stops every job and leaves a state that `--resume` continues. A run that run.sh
+refuses before it opens leaves nothing behind and shows no summary.
 """
 
 from __future__ import annotations
 
+import difflib
 import os
+import re
 import secrets
 import shutil
 import signal
@@ -26,9 +30,10 @@ from gwfc.compiler.diagnostics import Diagnostic, Severity, Sink
 from gwfc.compiler.ir import IR, trivial_placement
 from gwfc.compiler.pipeline import Options, check_path, finish
 from gwfc.compiler.source import SourceFile, Span
-from gwfc.targets.base import EmitContext, parse_options, shell_word
+from gwfc.targets.base import EmitContext, parse_options
 
 from . import values
+from .emit import run_dir_name
 from .target import ShellOptions, ShellTarget
 
 #: Exit statuses of `gwfc run` (run.sh's own, mapped): success, a failed job or a missing
@@ -68,17 +73,30 @@ class Prepared:
     source: SourceFile | None = None
     ir: IR | None = None
     notes: list[str] = field(default_factory=list)
+    #: run.sh, in a temporary directory: it is copied into the run's directory once run.sh
+    #: has made it (a run that its checks refuse leaves nothing behind).
     script: Path | None = None
     run_dir: Path | None = None
     argv: list[str] = field(default_factory=list)
     jobs: list[str] = field(default_factory=list)
-    fresh: bool = False
+    dry_run: bool = False
     temp: tempfile.TemporaryDirectory[str] | None = None
+    #: A usage error (exit status 2): the message, without the diagnostics of the check.
+    usage: str | None = None
+    #: An internal error of the check (a bug): its traceback.
+    internal: str | None = None
 
     @property
     def ok(self) -> bool:
         """Whether the run can start."""
-        return self.script is not None and not any(d.severity is Severity.ERROR for d in self.diagnostics)
+        return (self.script is not None and self.usage is None and self.internal is None
+                and not any(d.severity is Severity.ERROR for d in self.diagnostics))
+
+    def cleanup(self) -> None:
+        """Remove the temporary directory (run.sh's copy, the inputs given as files)."""
+        if self.temp is not None:
+            self.temp.cleanup()
+            self.temp = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,9 +108,83 @@ class JobState:
     seconds: float | None = None
 
 
+_last_run_time = 0
+_RUN_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
+
+
 def new_run_id() -> str:
-    """A run id: UTC time and a random suffix."""
-    return time.strftime("%Y%m%dT%H%M%SZ", time.gmtime()) + "-" + secrets.token_hex(3)
+    """A run id: UTC time to the microsecond (ids sort as runs started; two made in one
+    microsecond by this process still differ and sort), then a random suffix."""
+    global _last_run_time
+    now = max(time.time_ns() // 1000, _last_run_time + 1)
+    _last_run_time = now
+    seconds, micro = divmod(now, 1_000_000)
+    return time.strftime("%Y%m%dT%H%M%S", time.gmtime(seconds)) + f".{micro:06d}Z-" + secrets.token_hex(3)
+
+
+def _job_words(ir: IR, words: dict[str, str], flag: str, given: list[str]) -> tuple[list[str], str | None]:
+    """The script's words for the jobs of --only/--from (a job's name, or its word), or a
+    usage error naming the flag, with the closest job name."""
+    out: list[str] = []
+    known = set(words.values())
+    for job in given:
+        if job in words:
+            out.append(words[job])
+        elif job in known:
+            out.append(job)
+        else:
+            close = difflib.get_close_matches(job, [s.name for s in ir.steps], n=1)
+            hint = f"; did you mean \"{close[0]}\"?" if close else ""
+            jobs = ", ".join(s.name for s in ir.steps)
+            return [], f"{flag} {job}: the workflow has no job \"{job}\"{hint} (its jobs: {jobs})"
+    return out, None
+
+
+def dir_problem(flag: str, path: Path, create: bool) -> str | None:
+    """Why PATH cannot be the state directory (not a directory; with `create`, one that
+    cannot be made or written), or None. A directory made to find out is removed again: a
+    run that stops before it starts leaves nothing behind."""
+    if path.is_dir():
+        if create and not os.access(path, os.W_OK | os.X_OK):
+            return f"{flag} {path}: the directory is not writable"
+        return None
+    if path.exists() or path.is_symlink():
+        return f"{flag} {path}: not a directory"
+    if not create:
+        return None
+    made: list[Path] = []
+    p = path.absolute()
+    while not p.exists() and not p.is_symlink():
+        made.append(p)
+        p = p.parent
+    try:
+        for d in reversed(made):
+            d.mkdir()
+    except OSError as exc:
+        return f"{flag} {path}: cannot create the directory: {exc.strerror or exc}"
+    finally:
+        for d in made:
+            try:
+                d.rmdir()
+            except OSError:
+                pass
+    return None
+
+
+def _owner(runs: Path, ir: IR, source: str) -> str | None:
+    """A usage error when runs/<name>/ holds the runs of another workflow or file."""
+    for fname, want, what in (("workflow", ir.name, "the workflow"), ("source", source, "")):
+        f = runs / fname
+        try:
+            have = f.read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            continue
+        if have != want:
+            other = f"{what} \"{have}\"" if what else have
+            this = f"{what} \"{want}\"" if what else want
+            return (f"{runs} holds the runs of {other}, not of {this}: their results are not this "
+                    "workflow's; choose another --state, or another --name for this workflow")
+    return None
 
 
 def prepare(req: RunRequest) -> Prepared:
@@ -101,7 +193,10 @@ def prepare(req: RunRequest) -> Prepared:
     sink = Sink()
     cfg: Config = load_config(req.config, sink)
     result = check_path(req.file, Options(config=cfg, want_ir=True, name=req.name), display=str(req.file))
-    out = Prepared(list(sink.items) + result.diagnostics, result.source, result.ir)
+    out = Prepared(list(sink.items) + result.diagnostics, result.source, result.ir, dry_run=req.dry_run)
+    if result.internal:
+        out.internal = result.internal
+        return out
     if result.ir is None or result.has_errors or sink.has_errors:
         return out
     ir = result.ir
@@ -133,34 +228,49 @@ def prepare(req: RunRequest) -> Prepared:
                              key=Diagnostic.sort_key)
     if any(d.severity is Severity.ERROR for d in out.diagnostics):
         return out
-    bundle = target.emit(ir, placement, options, ectx)
-    text = bundle.files["run.sh"].text
     names = target.job_words(ir, Sink())
     out.jobs = [names[s.name] for s in ir.steps]
+    only, problem = _job_words(ir, names, "--only", req.only)
+    from_job: str | None = None
+    if problem is None and req.from_job is not None:
+        words, problem = _job_words(ir, names, "--from", [req.from_job])
+        from_job = words[0] if words else None
+    if problem is not None:
+        out.usage = problem
+        return out
+    bundle = target.emit(ir, placement, options, ectx)
+    text = bundle.files["run.sh"].text
 
+    problem = dir_problem("--state" if req.state is not None else "the state directory", Path(options.state),
+                          create=not req.dry_run)
+    if problem is not None:
+        out.usage = problem
+        return out
     state = Path(options.state).absolute()
-    runs = state / "runs" / shell_word(ir.name)
+    runs = state / "runs" / run_dir_name(ir.name)
+    source = str(req.file.resolve())
+    problem = _owner(runs, ir, source)
+    if problem is not None:
+        out.usage = problem
+        return out
     run_id = ""
     if req.resume or req.only or req.from_job:
         latest = runs / "latest"
         if latest.is_file():
-            run_id = latest.read_text(encoding="utf-8").strip()
-    if req.dry_run:
-        out.temp = tempfile.TemporaryDirectory(prefix="gwfc-run.")
-        run_dir = Path(out.temp.name)
-    else:
-        out.fresh = not run_id
-        run_id = run_id or new_run_id()
-        run_dir = runs / run_id
-        run_dir.mkdir(parents=True, exist_ok=True)
-    script = run_dir / "run.sh"
-    tmp = script.with_name(f".run.sh.{os.getpid()}")
-    tmp.write_text(text, encoding="utf-8")
-    tmp.chmod(0o755)
-    os.replace(tmp, script)
-    argv = ["bash", str(script), "--state", str(state), "--runtime", options.runtime]
-    if run_id:
-        argv += ["--run-id", run_id]
+            run_id = latest.read_text(encoding="utf-8", errors="replace").strip()
+            if not _RUN_ID.fullmatch(run_id):
+                out.usage = f"{latest} does not name a run (\"{run_id}\"): remove it to start a new run"
+                return out
+    out.temp = tempfile.TemporaryDirectory(prefix="gwfc-run.")
+    temp = Path(out.temp.name)
+    run_id = run_id or new_run_id()
+    run_dir = temp if req.dry_run else runs / run_id
+    script = temp / "run.sh"
+    script.write_text(text, encoding="utf-8")
+    script.chmod(0o755)
+    argv = ["bash", str(script), "--state", str(state), "--runtime", options.runtime, "--run-id", run_id]
+    if not req.dry_run:
+        argv += ["--workflow-file", source]
     if req.jobs is not None:
         argv += ["--jobs", str(req.jobs)]
     if req.timeout is not None:
@@ -169,7 +279,7 @@ def prepare(req: RunRequest) -> Prepared:
     for name, value in given.items():
         if kinds.get(name) == "string":
             # A file, byte for byte: no limit of a command line's size, any character.
-            given_dir = run_dir / "given"
+            given_dir = temp / "given"
             given_dir.mkdir(exist_ok=True)
             (given_dir / name).write_bytes(value.encode("utf-8"))
             argv += ["--input-from", f"{name}={given_dir / name}"]
@@ -179,10 +289,10 @@ def prepare(req: RunRequest) -> Prepared:
         argv += ["--context", f"{path}={value}"]
     if req.secrets_file is not None:
         argv += ["--secrets-file", str(req.secrets_file.absolute())]
-    for job in req.only:
+    for job in only:
         argv += ["--only", job]
-    if req.from_job:
-        argv += ["--from", req.from_job]
+    if from_job is not None:
+        argv += ["--from", from_job]
     if req.resume:
         argv.append("--resume")
     if req.dry_run:
@@ -235,6 +345,8 @@ def execute(prep: Prepared, display: Display, env: dict[str, str] | None = None,
     """Run the prepared script and watch it; the exit status of `gwfc run`."""
     assert prep.script is not None and prep.run_dir is not None
     last = read_states(prep.run_dir, prep.jobs)
+    before = _stamp(prep.run_dir / "status")
+    saved = prep.dry_run
     display.begin(last)
     # GW511 (reported by the check before the run) already says what run.sh's host note says.
     env = {**(os.environ if env is None else env), "GWFC_HOST_NOTED": "1"}
@@ -285,6 +397,8 @@ def execute(prep: Prepared, display: Display, env: dict[str, str] | None = None,
                 display.message(line)
             for line in outs:
                 display.output(line)
+            if not saved and _stamp(prep.run_dir / "status") != before:
+                saved = _save_script(prep)  # run.sh has opened the run
             states = read_states(prep.run_dir, prep.jobs)
             if states != last:
                 display.update(states)
@@ -306,24 +420,38 @@ def execute(prep: Prepared, display: Display, env: dict[str, str] | None = None,
     rc = proc.returncode
     code = EXIT_OK if rc == 0 else EXIT_STOPPED if rc in (130, 143) else EXIT_USAGE if rc == 2 else EXIT_FAILED
     states = read_states(prep.run_dir, prep.jobs)
-    if prep.fresh and not (prep.run_dir / "steps").exists():
-        # Stopped before any job started (a missing value): leave no empty run behind.
-        for f in ("run.sh", "given"):
-            p = prep.run_dir / f
-            if p.is_dir():
-                shutil.rmtree(p, ignore_errors=True)
-            else:
-                p.unlink(missing_ok=True)
-        try:
-            prep.run_dir.rmdir()
-        except OSError:
-            pass
-        display.close(states, code, None)
-    else:
-        display.close(states, code, None if prep.temp is not None else prep.run_dir)
-    if prep.temp is not None:
-        prep.temp.cleanup()
+    opened = not prep.dry_run and _stamp(prep.run_dir / "status") != before
+    if opened and not saved:
+        _save_script(prep)
+    # A run that run.sh did not open (a usage error, a missing value: it said why) has no
+    # summary: the table would be an earlier run's.
+    display.close(states, code, prep.run_dir if opened else None)
+    prep.cleanup()
     return code
+
+
+def _stamp(path: Path) -> tuple[int, int] | None:
+    """What changes when gw_write replaces a file (a new inode, a new time)."""
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    return st.st_ino, st.st_mtime_ns
+
+
+def _save_script(prep: Prepared) -> bool:
+    """Copy run.sh into the run's directory (replacing an earlier run's copy atomically)."""
+    assert prep.script is not None and prep.run_dir is not None
+    target = prep.run_dir / "run.sh"
+    tmp = prep.run_dir / f".run.sh.{os.getpid()}"
+    try:
+        shutil.copyfile(prep.script, tmp)
+        tmp.chmod(0o755)
+        os.replace(tmp, target)
+    except OSError:
+        tmp.unlink(missing_ok=True)
+        return False
+    return True
 
 
 __all__ = ["JobState", "Prepared", "RunRequest", "execute", "prepare", "read_states"]

@@ -10,6 +10,8 @@ writes (templates/engine/store.sh):
     datasets/<name>/tags/<tag>       a file holding the version the tag names
     models/<name>/vN/model.json      registered models (create-model@v1), files in files/
     runs/<workflow>/<run-id>/…       runs: steps/<job>/{inputs,outputs,log,status,hash}
+    runs/<workflow>/workflow, source the workflow's name and file: runs of another
+                                     workflow in the same directory are refused
 
 `team/name` nests (`datasets/team/name/v1`).
 """
@@ -19,6 +21,7 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import stat
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,11 +34,38 @@ class StoreError(Exception):
     """A dataset operation that cannot be done (a user error, with the message to show)."""
 
 
+def _copy_file(src: str, dst: str) -> None:
+    """copytree's copy of one file: regular files only (reading a FIFO would wait forever,
+    a socket or a device is no data)."""
+    if not stat.S_ISREG(os.stat(src).st_mode):
+        raise OSError(0, "not a regular file (a FIFO, socket or device)", src)
+    shutil.copy2(src, dst)
+
+
 def valid_name(name: str) -> bool:
     """Whether NAME can be a dataset in the store: `/`-separated parts of letters, digits,
     `.`, `_`, `-`, none of them a version (`v3`) or `tags`."""
     parts = name.split("/")
     return all(_PART.fullmatch(p) and not _VERSION.fullmatch(p) and p != "tags" for p in parts)
+
+
+def name_problem(name: str) -> str | None:
+    """Why NAME cannot be a dataset name, or None."""
+    if valid_name(name):
+        return None
+    return (f"\"{name}\" is not a dataset name: use letters, digits, '.', '_', '-' and '/' between parts, "
+            "each part starting with a letter or digit (not a version such as v2, nor \"tags\")")
+
+
+def tag_problem(tag: str) -> str | None:
+    """Why TAG cannot be a tag, or None: a tag is a word that does not read as a version
+    (`latest`, `v2`, `2`), since `name:v2` and `name:2` mean versions."""
+    if not _PART.fullmatch(tag):
+        return (f"\"{tag}\" is not a tag: use letters, digits, '.', '_' and '-', starting with a letter "
+                "or digit")
+    if tag == "latest" or re.fullmatch(r"v?\d+", tag):
+        return f"\"{tag}\" is not a tag: it reads as a version (latest, v2, 2); choose a word such as \"best\""
+    return None
 
 
 def split_ref(ref: str) -> tuple[str, str]:
@@ -113,19 +143,32 @@ class Store:
     def add(self, name: str, src: Path, tag: str | None = None) -> str:
         """Copy directory `src` in as the next version of `name` (created on its first
         version); tag it when asked. Returns the version (`v1`, …)."""
-        if not valid_name(name):
-            raise StoreError(f"\"{name}\" is not a dataset name: use letters, digits, '.', '_', '-' "
-                             "and '/' between parts (not a version such as v2, nor \"tags\")")
-        if tag is not None and (not _PART.fullmatch(tag) or tag == "latest"):
-            raise StoreError(f"\"{tag}\" is not a tag: use letters, digits, '.', '_' and '-' (not \"latest\")")
+        problem = name_problem(name) or (tag_problem(tag) if tag is not None else None)
+        if problem:
+            raise StoreError(problem)
         src = Path(src)
         if not src.is_dir():
             raise StoreError(f"{src} is not a directory")
         root = self.datasets / name
-        (root / ".claims").mkdir(parents=True, exist_ok=True)
-        tmp = Path(tempfile.mkdtemp(prefix=".tmp.add.", dir=root))
         try:
-            shutil.copytree(src, tmp / "d", symlinks=True)
+            inside = root.resolve().is_relative_to(src.resolve())
+        except OSError:
+            inside = False
+        if inside:
+            raise StoreError(f"{src} holds the dataset store ({self.root}): it cannot be copied into itself")
+        try:
+            (root / ".claims").mkdir(parents=True, exist_ok=True)
+            tmp = Path(tempfile.mkdtemp(prefix=".tmp.add.", dir=root))
+        except OSError as exc:
+            raise StoreError(f"cannot write to the store {self.datasets}: {exc.strerror or exc}") from None
+        try:
+            try:
+                shutil.copytree(src, tmp / "d", symlinks=True, copy_function=_copy_file)
+            except shutil.Error as exc:
+                problems = [f"{a}: {why}" for a, _, why in exc.args[0]][:5]
+                raise StoreError(f"cannot copy {src}: " + "; ".join(problems)) from None
+            except OSError as exc:
+                raise StoreError(f"cannot copy {src}: {exc.filename or ''}: {exc.strerror or exc}") from None
             while True:
                 n = max(self._numbers(root, claims=True), default=0) + 1
                 try:

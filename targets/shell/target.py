@@ -18,7 +18,6 @@ from gwfc.targets.base import Bundle, EmitContext, map_names, shell_word
 from . import emit
 from .runtimes import RUNTIMES
 
-_WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]*")
 _ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 
@@ -78,9 +77,15 @@ class ShellTarget:
         """Report what run.sh cannot keep (errors) and what it does not use (infos)."""
         sink = ctx.sink
         top = Span.point(ir.source_file, 1, 1)
-        self.job_words(ir, sink)
+        names = self.job_words(ir, sink)
         for step in ir.steps:
             self._step(step, sink, top)
+        spans = {s.name: s.span for s in ir.steps}
+        for job, message in emit.unsafe(ir, names, ctx.context):
+            if job is None:
+                sink.report("GW504", top, message)
+            else:
+                sink.report("GW504", spans.get(job) or top, f"job \"{job}\": {message}")
         for text in [*(i.default or "" for i in ir.inputs), *(v for _, v in ir.context),
                      *ctx.inputs.values(), *ctx.context.values()]:
             if "\x00" in text:
@@ -134,19 +139,6 @@ class ShellTarget:
         def lost(message: str) -> None:
             sink.report("GW504", span, f"job \"{step.name}\": {message}")
 
-        for port in [*(i.name for i in step.inputs), *(o.name for o in step.outputs)]:
-            if not _WORD.fullmatch(port):
-                lost(f"\"{port}\" is not a name run.sh can use as a file name")
-        names_in = {i.name for i in step.inputs}
-        names_out = {o.name for o in step.outputs}
-        for m in step.run.mounts:
-            if m.input and (m.input not in names_in or not _clean_path(m.path)):
-                lost(f"cannot mount input \"{m.input}\" at {m.path!r}")
-            if m.output and (m.output not in names_out or m.path != f"/outputs/{m.output}"):
-                lost(f"output \"{m.output}\" must be at /outputs/{m.output}, not {m.path!r}")
-        for path, _ in step.run.files:
-            if not _clean_path(path) or path.split("/")[1] in ("inputs", "outputs", "proc", "dev", "tmp", "sys"):
-                lost(f"cannot place a file at {path!r}")
         for e in step.run.env:
             if isinstance(e.value, SecretRef) and not _ENV_NAME.fullmatch(e.name):
                 lost(f"the secret in \"{e.name}\" needs a variable name of letters, digits and '_'")
@@ -170,15 +162,10 @@ class ShellTarget:
         names = self.job_words(ir, Sink())
         opts = emit.Options(runtime=options.runtime, jobs=options.jobs, state=options.state,
                             timeout=options.timeout)
-        text = emit.render(ir, opts, names, shell_word(ir.name), inputs=ctx.inputs, context=ctx.context)
+        text = emit.render(ir, opts, names, emit.run_dir_name(ir.name), inputs=ctx.inputs, context=ctx.context)
         bundle = Bundle()
         bundle.add("run.sh", text, 0o755)
         return bundle
-
-
-def _clean_path(path: str) -> bool:
-    parts = path.split("/")
-    return path.startswith("/") and len(parts) >= 3 and all(p and p not in (".", "..") for p in parts[1:])
 
 
 def _strings(step: Step) -> list[str]:

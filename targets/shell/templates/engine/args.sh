@@ -21,6 +21,8 @@ gw_usage() {
   --resume                continue the last run: a job whose definition, inputs and
                           outputs are unchanged is not run again
   --run-id ID             the run to create (or, with --resume, to continue)
+  --workflow-file PATH    the workflow file this script was compiled from (gwfc run
+                          gives it): runs/<name>/ keeps it and refuses another file's runs
   --timeout SECONDS       stop a job after this many seconds; 0: no limit  [GWFC_TIMEOUT]
   --dry-run               check the values and print what would run; run nothing
   --verbose               also print the jobs' output (it is always in their log files)
@@ -39,7 +41,7 @@ gw_parse_args() {
   GW_JOBS=${GWFC_JOBS:-$WF_DEFAULT_JOBS}
   GW_TIMEOUT=${GWFC_TIMEOUT:-$WF_DEFAULT_TIMEOUT}
   GW_SECRETS_FILE=${GWFC_SECRETS_FILE:-}
-  GW_RESUME=0 GW_DRY=0 GW_VERBOSE=0 GW_RUN_ID='' GW_FROM=''
+  GW_RESUME=0 GW_DRY=0 GW_VERBOSE=0 GW_RUN_ID='' GW_FROM='' GW_SOURCE=''
   GW_ONLY=()
   declare -gA GW_GIVEN=() GW_GIVEN_HOW=() GW_CONTEXT_GIVEN=()
   local opt val
@@ -51,7 +53,7 @@ gw_parse_args() {
       --dry-run) GW_DRY=1; shift; continue ;;
       --verbose|-v) GW_VERBOSE=1; shift; continue ;;
       --*=*) val=${opt#*=}; opt=${opt%%=*}; shift ;;
-      --state|--runtime|--jobs|--input|--input-from|--context|--secrets-file|--only|--from|--run-id|--timeout)
+      --state|--runtime|--jobs|--input|--input-from|--context|--secrets-file|--only|--from|--run-id|--timeout|--workflow-file)
         [ "$#" -ge 2 ] || gw_usage_error "$opt needs a value"
         val=$2; shift 2 ;;
       *) gw_usage_error "unknown option: $opt" ;;
@@ -67,6 +69,7 @@ gw_parse_args() {
       --only) GW_ONLY+=("$val") ;;
       --from) GW_FROM=$val ;;
       --run-id) GW_RUN_ID=$val ;;
+      --workflow-file) GW_SOURCE=$val ;;
       --timeout) GW_TIMEOUT=$val ;;
       *) gw_usage_error "$opt takes no value" ;;
     esac
@@ -84,7 +87,9 @@ gw_parse_args() {
   [ -z "$GW_STATE" ] && gw_usage_error "--state needs a directory"
   local job
   for job in "${GW_ONLY[@]}" ${GW_FROM:+"$GW_FROM"}; do
-    [ -n "${WF_AFTER[$job]+x}" ] || gw_usage_error "no job \"$job\"; the jobs are: ${WF_JOBS[*]}"
+    if [ -z "$job" ] || [ -z "${WF_AFTER[$job]+x}" ]; then
+      gw_usage_error "no job \"$job\"; the jobs are: ${WF_JOBS[*]}"
+    fi
   done
 }
 

@@ -105,7 +105,10 @@ gw_argv_host() {
   for (( i = 0; i < ${#S_FILES[@]}; i += 2 )); do
     GW_ARGV+=(--ro-bind "$dir/files${S_FILES[i]}" "${S_FILES[i]}")
   done
-  GW_ARGV+=(--unshare-all --share-net --die-with-parent --chdir /)
+  # New namespaces (the network shared, as a container's); no capabilities (root here could
+  # otherwise remount the read-only views writable); a new session (no controlling terminal
+  # to push input into); the sandbox dies with the job's runner.
+  GW_ARGV+=(--unshare-all --share-net --cap-drop ALL --new-session --die-with-parent --chdir /)
   GW_EXPORTS=("PATH=${PATH:-/usr/local/bin:/usr/bin:/bin}" "HOME=${HOME:-/}")
   for (( i = 0; i < ${#GW_ENV_NAMES[@]}; i++ )); do
     if gw_exportable "${GW_ENV_NAMES[i]}"; then
@@ -120,19 +123,32 @@ gw_argv_host() {
   GW_ARGV+=(-- "${GW_CMD[@]}")
 }
 
+# gw_volume SRC DEST [ro]: a -v option in GW_ARGV; 1 with the reason in REPLY when a path
+# holds ':' or ',', which -v would read as its own separators.
+gw_volume() {
+  local p
+  for p in "$1" "$2"; do
+    if [[ $p == *[:,]* ]]; then
+      REPLY="the path $p holds ':' or ',', which $GW_RUNTIME's -v cannot take (use --runtime host, or move it)"
+      return 1
+    fi
+  done
+  GW_ARGV+=(-v "$1:$2${3:+:$3}")
+}
+
 # docker and podman: the same mounts as -v options; literal values as -e NAME=VALUE,
 # secrets as -e NAME with the value in the client's environment.
 gw_argv_container() {
   local dir=$1 job=$2 i path
   GW_ARGV=("$GW_RUNTIME_BIN" run --rm --name "gwfc-$WF_DIR-$GW_RUN_ID-$job")
-  for path in "${GW_LOCAL_SOURCES[@]}"; do GW_ARGV+=(-v "$path:$path:ro"); done
+  for path in "${GW_LOCAL_SOURCES[@]}"; do gw_volume "$path" "$path" ro || return 1; done
   for (( i = 0; i < ${#S_MOUNTS[@]}; i += 3 )); do
     [ "${S_MOUNTS[i+1]}" = input ] || continue
-    GW_ARGV+=(-v "${GW_SRC[${S_MOUNTS[i+2]}]}:${S_MOUNTS[i]}:ro")
+    gw_volume "${GW_SRC[${S_MOUNTS[i+2]}]}" "${S_MOUNTS[i]}" ro || return 1
   done
-  [ "${#S_OUTPUTS[@]}" -gt 0 ] && GW_ARGV+=(-v "$dir/outputs:/outputs")
+  if [ "${#S_OUTPUTS[@]}" -gt 0 ]; then gw_volume "$dir/outputs" /outputs || return 1; fi
   for (( i = 0; i < ${#S_FILES[@]}; i += 2 )); do
-    GW_ARGV+=(-v "$dir/files${S_FILES[i]}:${S_FILES[i]}:ro")
+    gw_volume "$dir/files${S_FILES[i]}" "${S_FILES[i]}" ro || return 1
   done
   for (( i = 0; i < ${#GW_ENV_NAMES[@]}; i++ )); do
     if [ "${GW_ENV_SECRET[i]}" = 1 ]; then

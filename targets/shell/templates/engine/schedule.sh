@@ -1,22 +1,49 @@
 
 # ---- the run: set-up, checks before any job starts, scheduling, summary ----------------------
 
-# gw_setup: the state directory, the runtime's tools, and which run this is.
-gw_setup() {
+# gw_state_abs: the state directory as an absolute path (physical once it exists), in
+# GW_STATE_ABS, and the directory of this workflow's runs in GW_RUNS.
+gw_state_abs() {
   if [ -d "$GW_STATE" ]; then
-    GW_STATE_ABS=$(cd -- "$GW_STATE" && pwd -P)
-  elif [ "$GW_DRY" = 1 ]; then
-    case $GW_STATE in /*) GW_STATE_ABS=$GW_STATE ;; *) GW_STATE_ABS=$PWD/$GW_STATE ;; esac
+    GW_STATE_ABS=$(cd -- "$GW_STATE" && pwd -P) || gw_usage_error "--state: cannot enter $GW_STATE"
+  elif [ -e "$GW_STATE" ] || [ -L "$GW_STATE" ]; then
+    gw_usage_error "--state $GW_STATE is not a directory"
   else
-    mkdir -p -- "$GW_STATE" || gw_usage_error "cannot create the state directory $GW_STATE"
-    GW_STATE_ABS=$(cd -- "$GW_STATE" && pwd -P)
+    case $GW_STATE in /*) GW_STATE_ABS=$GW_STATE ;; *) GW_STATE_ABS=$PWD/$GW_STATE ;; esac
   fi
+  GW_RUNS=$GW_STATE_ABS/runs/$WF_DIR
+}
+
+# gw_owner: runs/<name>/ holds the runs of one workflow: its name (the file `workflow`) and,
+# when gwfc run gives it (--workflow-file), the file it was compiled from (`source`). Runs of
+# another workflow are refused: their results are not this one's to reuse.
+gw_owner() {
+  local other=''
+  if [ -f "$GW_RUNS/workflow" ]; then
+    IFS= read -r -d '' other < "$GW_RUNS/workflow"
+    if [ "$other" != "$WF_NAME" ]; then
+      gw_usage_error "$GW_RUNS holds the runs of the workflow \"$other\", not of \"$WF_NAME\": choose another --state"
+    fi
+  fi
+  if [ -n "$GW_SOURCE" ] && [ -f "$GW_RUNS/source" ]; then
+    IFS= read -r -d '' other < "$GW_RUNS/source"
+    if [ "$other" != "$GW_SOURCE" ]; then
+      gw_usage_error "$GW_RUNS holds the runs of $other, not of $GW_SOURCE: choose another --state"
+    fi
+  fi
+  return 0
+}
+
+# gw_setup: the state directory (created only when the run opens), the runtime's tools, and
+# which run this is.
+gw_setup() {
+  gw_state_abs
+  gw_owner
   case $GW_RUNTIME in
     host) GW_RUNTIME_BIN=$(command -v bwrap || true) ;;
     *) GW_RUNTIME_BIN=$(command -v "$GW_RUNTIME" || true) ;;
   esac
   GW_TIMEOUT_BIN=$(command -v timeout || true)
-  GW_RUNS=$GW_STATE_ABS/runs/$WF_DIR
   GW_CONTINUE=0 GW_REUSE=$GW_RESUME
   if [ "$GW_RESUME" = 1 ] || [ "${#GW_ONLY[@]}" -gt 0 ] || [ -n "$GW_FROM" ]; then
     if [ -z "$GW_RUN_ID" ] && [ -f "$GW_RUNS/latest" ]; then GW_RUN_ID=$(<"$GW_RUNS/latest"); fi
@@ -28,7 +55,8 @@ gw_setup() {
   elif [ -n "$GW_RUN_ID" ] && [ -d "$GW_RUNS/$GW_RUN_ID/steps" ]; then
     gw_usage_error "run $GW_RUN_ID exists; continue it with --resume, or choose another --run-id"
   fi
-  if [ -z "$GW_RUN_ID" ]; then GW_RUN_ID=$(date -u +%Y%m%dT%H%M%SZ)-$$; fi
+  # The time to the microsecond first: run ids sort as the runs started.
+  if [ -z "$GW_RUN_ID" ]; then GW_RUN_ID=$(date -u +%Y%m%dT%H%M%S.%6NZ)-$$; fi
   GW_RUN=$GW_RUNS/$GW_RUN_ID
 }
 
@@ -145,6 +173,7 @@ gw_preflight() {
     gw_error "nothing was run"
     exit 1
   fi
+  gw_mask_script
   # gwfc run reports the same as GW511 and sets GWFC_HOST_NOTED so that it is said once.
   if [ "$GW_RUNTIME" = host ] && [ -z "${GWFC_HOST_NOTED:-}" ]; then
     gw_note "the host runtime runs each job on this machine in bubblewrap, without its image: the tools the jobs call must be installed here"
@@ -168,9 +197,15 @@ gw_preflight_value() {
   return 0
 }
 
-# gw_open_run: the run directory, its lock, and the workflow inputs' values as files.
+# gw_open_run: the run directory (and the state directory, the first time), its lock, the
+# workflow's name (and file) in runs/<name>/, and the workflow inputs' values as files.
 gw_open_run() {
+  gw_owner  # again: another process may have made runs/<name>/ since the first check
   mkdir -p -- "$GW_RUN/steps" "$GW_RUN/inputs" || { gw_error "cannot create $GW_RUN"; exit 1; }
+  gw_state_abs
+  GW_RUN=$GW_RUNS/$GW_RUN_ID
+  [ -f "$GW_RUNS/workflow" ] || gw_write "$GW_RUNS/workflow" "$WF_NAME"
+  if [ -n "$GW_SOURCE" ] && [ ! -f "$GW_RUNS/source" ]; then gw_write "$GW_RUNS/source" "$GW_SOURCE"; fi
   local lock=$GW_RUN/.lock pid
   if ! mkdir -- "$lock" 2>/dev/null; then
     pid=$(cat -- "$lock/pid" 2>/dev/null || true)
@@ -183,6 +218,7 @@ gw_open_run() {
   fi
   printf '%s' "$$" > "$lock/pid"
   trap 'rm -rf -- "$GW_RUN/.lock"' EXIT
+  gw_write "$GW_RUN/status" "running"$'\n'
   gw_write "$GW_RUNS/latest" "$GW_RUN_ID"
   local name
   for name in "${WF_INPUTS[@]}"; do
@@ -222,7 +258,6 @@ gw_deps() {
 gw_start() {
   local job=$1
   GW_ST[$job]=running
-  gw_status "$GW_RUN/steps/$job" running
   gw_say "start       $job"
   set -m
   gw_run_step "$job" 2>>"$GW_RUN/steps/$job/runner.log" &

@@ -5,10 +5,9 @@
 # output, secrets masked), status, time, and after a success: results (one line per output:
 # NAME KIND HASH [DATASET VERSION]) and hash (what --resume compares).
 
-# gw_status DIR STATE [DETAIL...]
+# gw_status DIR STATE [DETAIL]: one line, `STATE` or `STATE DETAIL`.
 gw_status() {
-  local d=$1; shift
-  gw_write "$d/status" "$*"$'\n'
+  gw_write "$1/status" "$2${3:+ $3}"$'\n'
 }
 
 # gw_status_word DIR: the first word of DIR/status in REPLY (pending when there is none).
@@ -191,18 +190,47 @@ gw_commit() {
 
 gw_log_line() { printf '%s\n' "$2" >> "$1/log"; }
 
-# gw_mask: copy stdin to stdout with every line of every secret value replaced by ***.
-gw_mask() {
-  if [ "${#GW_MASKS[@]}" -eq 0 ]; then cat; return 0; fi
-  local LC_ALL=C line m
-  while IFS= read -r line || [ -n "$line" ]; do
-    for m in "${GW_MASKS[@]}"; do line=${line//"$m"/'***'}; done
-    printf '%s\n' "$line"
+# gw_mask_script: the sed script that masks the secrets (GW_MASKS), in GW_MASK_SCRIPT: one
+# s command per line of a secret value, the longest first (a secret inside another is not
+# left half shown), each as a literal (a basic regular expression with its special
+# characters escaped). It stays in this shell's memory: never in a file, never exported.
+gw_mask_script() {
+  GW_MASK_SCRIPT=''
+  local -a left=("${GW_MASKS[@]}")
+  local i best e
+  while [ "${#left[@]}" -gt 0 ]; do
+    best=0
+    for i in "${!left[@]}"; do [ "${#left[i]}" -gt "${#left[best]}" ] && best=$i; done
+    e=${left[best]}
+    e=${e//\\/\\\\}
+    e=${e//\//\\/}
+    e=${e//./\\.}
+    e=${e//\*/\\*}
+    e=${e//\[/\\[}
+    e=${e//\]/\\]}
+    e=${e//^/\\^}
+    e=${e//\$/\\$}
+    GW_MASK_SCRIPT+="s/$e/***/g"$'\n'
+    unset 'left[best]'
+    left=("${left[@]}")
   done
+}
+
+# gw_mask: copy stdin to stdout with every line of every secret value replaced by ***, and
+# nothing else changed (NUL bytes kept, no newline added): GNU sed in the C locale, its
+# script read from a pipe. It ignores SIGINT and SIGTERM, which stop the job: it ends when
+# the job's output does, with nothing of it lost.
+gw_mask() {
+  trap '' INT TERM
+  if [ -z "${GW_MASK_SCRIPT:-}" ]; then cat; return 0; fi
+  local -a unbuffered=()
+  [ "$GW_VERBOSE" = 1 ] && unbuffered=(-u)
+  LC_ALL=C sed "${unbuffered[@]}" -f <(printf '%s' "$GW_MASK_SCRIPT")
 }
 
 # gw_log_sink LOG JOB: append stdin to LOG (and, with --verbose, print it prefixed by JOB).
 gw_log_sink() {
+  trap '' INT TERM
   if [ "$GW_VERBOSE" = 1 ]; then
     local line
     tee -a -- "$1" | while IFS= read -r line || [ -n "$line" ]; do printf '%s| %s\n' "$2" "$line"; done
@@ -249,6 +277,7 @@ gw_run_step() {
   fi
   rm -f -- "$dir/hash" "$dir/results"
   : > "$dir/log"
+  gw_status "$dir" running
   if ! gw_stage "$dir" || ! gw_argv "$dir" "$job"; then
     trap '' INT TERM
     if [ "$GW_STOP" = 1 ]; then gw_finish "$dir" "$start" interrupted "stopped by a signal"; return 0; fi
