@@ -476,6 +476,11 @@ class Builder:
             if "." in kind and isinstance(parse(kind), Expr):
                 notes.append("a reference is written as the input's value itself: "
                              f"`NAME: {kind}`")
+            model_types = ("Tensorflow", "ONNX", "Custom", "TensorRT")
+            model = suggest(kind, model_types) or next((m for m in model_types if m.lower() in kind.lower()), None)
+            if model and not close:
+                notes.append(f"\"{model}\" is a model type: it goes in a `create-model@v1` job's "
+                             f"`with: {{type: {model}}}`; the model itself is a dataset")
             if close:
                 self.sink.report("GW211", span, f"unknown type \"{kind}\"; did you mean \"{close}\"?",
                                  notes=notes, fix=rename_fix(span, kind, close))
