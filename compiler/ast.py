@@ -145,8 +145,9 @@ class Job:
     with_node: AnyNode | None = None
     params: dict[str, Param] = field(default_factory=dict)
     needs: list[Name] = field(default_factory=list)
-    #: How `needs` was written: "list", "string" (one name), "null" or "" (absent).
+    #: How `needs` was written: "list", "string" (one name), "null" or "" (absent or wrong).
     needs_form: str = ""
+    needs_key: AnyNode | None = None
     needs_node: AnyNode | None = None
     inputs: dict[str, JobInput] = field(default_factory=dict)
     outputs: dict[str, Output] = field(default_factory=dict)

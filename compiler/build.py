@@ -227,6 +227,7 @@ class Builder:
                 job.with_node = v
                 self.params(v, job)
             elif text == "needs":
+                job.needs_key = k
                 self.needs(v, job)
             elif text == "inputs":
                 self.job_inputs(v, job)

@@ -349,9 +349,21 @@ class Resolver:
                 indent = " " * max(dash, 0)
                 at = Span(self.file, last.end_line, last.end_column, last.end_line, last.end_column)
                 fix = Fix(f"add \"{producer}\" to `needs`", (Edit(at, f"\n{indent}- {producer}"),))
-        elif first and not job.needs_form and job.node.line > job.name.node.line:  # a block-style job
+        elif first and job.needs_form == "list" and job.needs_node is not None \
+                and self.source.text[self.source.offset(job.needs_node.line, job.needs_node.column)] == "[":
+            at = job.needs_node.span(self.file)  # an empty flow list: `[]`
+            fix = Fix(f"add \"{producer}\" to `needs`", (Edit(at, f"[{producer}]"),))
+        # `needs: a`: GW408's fix makes it a list first (two fixes on one span would clash).
+        elif first and job.needs_form == "null" and job.needs_key is not None:
+            key = job.needs_key  # `needs:` with nothing (or ~, null) after it
+            rest = self.source.line_text(key.line)[key.end_column:]
+            code = rest.split(" #", 1)[0]
+            if code.strip() in ("", "~", "null", "Null", "NULL"):
+                at = Span(self.file, key.line, key.end_column + 1, key.line, key.end_column + 1 + len(code))
+                fix = Fix(f"add \"{producer}\" to `needs`", (Edit(at, f" [{producer}]"),))
+        elif first and not job.needs_form and job.needs_key is None and job.node.line > job.name.node.line:
             name_node = job.name.node
-            indent = " " * (name_node.column + 1)
+            indent = " " * (job.node.column - 1)  # where the job's own keys start
             at = Span(self.file, name_node.end_line, name_node.end_column + 1, name_node.end_line,
                       name_node.end_column + 1)
             fix = Fix(f"add `needs: [{producer}]`", (Edit(at, f"\n{indent}needs: [{producer}]"),))

@@ -155,7 +155,10 @@ def unknown_param(ctx: Context, job: Job, spec: ActionSpec, param: Param) -> Non
         ctx.sink.report("GW312", span, f"`{spec.name}` has no parameter `{name}`", notes=notes)
         return
     close = suggest(name, spec.params)
-    if close:
+    if close and close in job.params:
+        ctx.sink.report("GW312", span, f"`{spec.name}` has no parameter `{name}`; `{close}` is given already: "
+                        "remove this one", notes=notes)
+    elif close:
         ctx.sink.report("GW312", span, f"`{spec.name}` has no parameter `{name}`; did you mean `{close}`?",
                         notes=notes, fix=rename_fix(span, name, close))
     else:
