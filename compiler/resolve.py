@@ -13,7 +13,7 @@ import itertools
 from dataclasses import dataclass, field
 
 from . import expr as X
-from .ast import Job, JobInput, Workflow
+from .ast import Job, JobInput, Name, Workflow
 from .catalogue import catalogue
 from .diagnostics import Edit, Fix, Sink
 from .scalarpos import locate
@@ -106,7 +106,8 @@ class Resolver:
                 close = self.close_job(name)
                 if close and any(n.text == close for n in job.needs):
                     self.sink.report("GW401", span, f"`needs` names the unknown job \"{name}\"; \"{close}\" is "
-                                     "listed already: remove this entry")
+                                     "listed already: remove this entry",
+                                     fix=self.remove_item_fix(job, entry, f"remove \"{name}\""))
                 elif close:
                     self.sink.report("GW401", span, f"`needs` names the unknown job \"{name}\"; did you mean \"{close}\"?",
                                      notes=("job names are case-sensitive" if close.lower() == name.lower()
@@ -117,7 +118,8 @@ class Resolver:
                                      notes=(f"jobs are {quote_list(self.wf.jobs)}",))
                 continue
             if name in seen:
-                self.sink.report("GW403", span, f"`needs` lists \"{name}\" twice")
+                self.sink.report("GW403", span, f"`needs` lists \"{name}\" twice",
+                                 fix=self.remove_item_fix(job, entry, f"remove the second \"{name}\""))
                 continue
             seen.add(name)
             valid.append(name)
@@ -329,6 +331,33 @@ class Resolver:
         self.res.bindings[me][inp.name.text] = Binding(me, inp.name.text, out.decl.kind, FROM_STEP,
                                                        producer=producer_name, output=out_name)
         self.res.readers.setdefault((producer_name, out_name), []).append((me, inp.name.text))
+
+    def remove_item_fix(self, job: Job, entry: Name, message: str) -> Fix | None:
+        """A fix removing one entry of a `needs` list: in a flow list with its comma, in a block
+        list its whole line (None when the entry shares its line with other text)."""
+        node = job.needs_node
+        item = entry.node
+        if job.needs_form != "list" or node is None or item.line != item.end_line:
+            return None
+        text = self.source.text
+        start = self.source.offset(item.line, item.column)
+        end = self.source.offset(item.end_line, item.end_column)
+        if text[self.source.offset(node.line, node.column)] == "[":
+            before = text.rfind(",", self.source.offset(node.line, node.column), start)
+            if before >= 0:  # `, b`: from the comma before it
+                return Fix(message, (Edit(self.source.span(before, end), ""),))
+            after = text.find(",", end)
+            close = text.find("]", end)
+            if 0 <= after < close:  # the first item: up to the next item
+                nxt = after + 1
+                while nxt < len(text) and text[nxt] in " \t":
+                    nxt += 1
+                return Fix(message, (Edit(self.source.span(start, nxt), ""),))
+            return None
+        line = self.source.line_text(item.line)
+        if line[: item.column - 1].strip() != "-" or line[item.end_column - 1:].split("#", 1)[0].strip():
+            return None
+        return Fix(message, (Edit(Span(self.file, item.line, 1, item.line + 1, 1), ""),))
 
     def missing_needs(self, job: Job, inp: JobInput, producer: str) -> None:
         """GW309 with a fix that adds the producer to `needs` (on the first reference only, so
