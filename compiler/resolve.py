@@ -304,6 +304,8 @@ class Resolver:
                              f"job \"{me}\" reads its own output \"{out_name}\"",
                              notes=(f"a job writes `/outputs/{out_name}` itself; it is not an input",))
             return
+        if producer_name not in self.needs_sets[me]:  # reported whether or not the output exists
+            self.missing_needs(job, inp, producer_name)
         out = producer.outputs.get(out_name)
         if out is None and out_name in producer.broken_outputs:
             self.res.explained.add(producer_name)
@@ -326,8 +328,6 @@ class Resolver:
             else:
                 self.sink.report("GW303", span, f"job \"{producer_name}\" has no output \"{out_name}\"", notes=notes)
             return
-        if producer_name not in self.needs_sets[me]:
-            self.missing_needs(job, inp, producer_name)
         self.res.bindings[me][inp.name.text] = Binding(me, inp.name.text, out.decl.kind, FROM_STEP,
                                                        producer=producer_name, output=out_name)
         self.res.readers.setdefault((producer_name, out_name), []).append((me, inp.name.text))
