@@ -22,7 +22,8 @@ from .analysis import View
 from .cursor import ITEM, KEY, NONE, VALUE, Cursor
 from .navigation import job_markdown
 from .outline import lines_of, sibling_keys, split_line
-from .schemainfo import action_markdown, keys_at, values_at
+from .schemainfo import action_markdown, instance_types, keys_at, row_summary, values_at
+from .symbols import Symbols
 
 TRIGGER_CHARACTERS = [".", " ", "[", ","]
 
@@ -54,7 +55,10 @@ class _Items:
 
 
 def _present_keys(view: View, cur: Cursor) -> set[str]:
-    """Keys already in the map being typed in (on other lines)."""
+    """Keys already in the map being typed in (its other entries: on other lines, or in the
+    same one-line flow map)."""
+    if cur.flow_keys is not None:
+        return set(cur.flow_keys)
     lines = lines_of(view.text)
     line = lines[cur.line - 1] if 0 < cur.line <= len(lines) else ""
     column = split_line(line)[0] if line.strip() else cur.start
@@ -68,10 +72,11 @@ def _key_items(view: View, cur: Cursor) -> list[lsp.CompletionItem]:
     present = _present_keys(view, cur)
     out = _Items(view, cur, 0, len(cur.text))
     indent = " " * (cur.start + 1)
+    flow = cur.flow_keys is not None
     for k in keys:
-        if k.name in present:
+        if k.name in present or k.deprecated:  # a deprecated key only earns a warning
             continue
-        insert = f"{k.name}:\n{indent}" if k.type == "object" else f"{k.name}: "
+        insert = f"{k.name}:\n{indent}" if k.type == "object" and not flow else f"{k.name}: "
         flags = [w for w, on in (("required", k.required), ("secret only", k.secret), ("deprecated", k.deprecated))
                  if on]
         out.add(k.name, _KIND.Property, ", ".join(flags) or k.type, k.description, insert,
@@ -79,16 +84,40 @@ def _key_items(view: View, cur: Cursor) -> list[lsp.CompletionItem]:
     return out.items
 
 
-def _needs_items(view: View, cur: Cursor, out: _Items) -> None:
+def _dependents(sym: Symbols, me: str) -> set[str]:
+    """The jobs that run after `me` (need it, or read its outputs, directly or not): listing
+    one of them in `me`'s `needs` would make a cycle."""
+    after: dict[str, set[str]] = {}
+    for j in sym.jobs.values():
+        for n in j.needs:
+            after.setdefault(n, set()).add(j.name)
+        for i in j.inputs.values():
+            producer = i.ref.strip().split(".", 1)[0] if ".outputs." in i.ref else ""
+            if producer:
+                after.setdefault(producer, set()).add(j.name)
+    out: set[str] = set()
+    todo = [me]
+    while todo:
+        for nxt in after.get(todo.pop(), ()):
+            if nxt not in out:
+                out.add(nxt)
+                todo.append(nxt)
+    return out
+
+
+def _needs_items(view: View, cur: Cursor, out: _Items, wrap: bool) -> None:
+    """Job names for `needs`; `wrap`: the value is a plain scalar, so each name is inserted
+    as a list (`[prep]`: a string `needs` is accepted only with a warning)."""
     me = cur.path[1]
     sym = view.symbols
     job = sym.jobs.get(me)
     listed = set(job.needs) if job is not None else set()
     listed.discard(cur.text.strip())
+    later = _dependents(sym, me)
     for name, info in sym.jobs.items():
-        if name == me or name in listed:
+        if name == me or name in listed or name in later:
             continue
-        out.add(name, _KIND.Module, info.action, job_markdown(info))
+        out.add(name, _KIND.Module, info.action, job_markdown(info), insert=f"[{name}]" if wrap else None)
 
 
 def _reference_items(view: View, cur: Cursor) -> list[lsp.CompletionItem]:
@@ -101,7 +130,7 @@ def _reference_items(view: View, cur: Cursor) -> list[lsp.CompletionItem]:
     sym = view.symbols
     me = cur.path[1]
     if not before:
-        out = _Items(view, cur, 0, len(text))
+        out = _Items(view, cur, 0, len(text), _lead(view, cur))
         job = sym.jobs.get(me)
         needs = set(job.needs) if job is not None else set()
         for name, info in sym.jobs.items():
@@ -131,11 +160,12 @@ def _reference_items(view: View, cur: Cursor) -> list[lsp.CompletionItem]:
 
 
 def _lead(view: View, cur: Cursor) -> str:
-    """A blank to put before a value typed straight after `key:`."""
+    """A blank to put before a value typed straight after `key:` (`key:value` is one plain
+    scalar in YAML, not a key and its value)."""
     lines = lines_of(view.text) if cur.line > 0 else []
     line = lines[cur.line - 1] if 0 < cur.line <= len(lines) else ""
     before = line[: cur.start - 1]
-    return " " if before.endswith(":") and not cur.text else ""
+    return " " if before.endswith(":") else ""
 
 
 def _value_items(view: View, cur: Cursor) -> list[lsp.CompletionItem]:
@@ -144,7 +174,7 @@ def _value_items(view: View, cur: Cursor) -> list[lsp.CompletionItem]:
     sym = view.symbols
     if len(path) == 2 and path[0] == "jobs" and key == "needs":
         out = _Items(view, cur, 0, len(cur.text), _lead(view, cur))
-        _needs_items(view, cur, out)
+        _needs_items(view, cur, out, wrap=cur.role == VALUE)
         return out.items
     if cur.role == ITEM:
         return []
@@ -154,6 +184,10 @@ def _value_items(view: View, cur: Cursor) -> list[lsp.CompletionItem]:
     if len(path) == 2 and path[0] == "jobs" and key == "uses":
         for spec in catalogue().values():
             out.add(spec.name, _KIND.Function, spec.summary, action_markdown(spec))
+        return out.items
+    if key == "instance-type" and path[-1:] == ("resources",):
+        for name, row in instance_types(view.config).items():
+            out.add(name, _KIND.EnumMember, row_summary(row))
         return out.items
     for value, desc in values_at(path, key, sym):
         out.add(value, _KIND.EnumMember, desc)
@@ -167,7 +201,9 @@ def complete(view: View, pos: lsp.Position, context: lsp.CompletionContext | Non
     if cur.role == NONE:
         return None
     if cur.role == KEY:
-        if trigger is not None:  # a blank, `.`, `[` or `,` while typing a key: nothing to offer
+        # A blank, `.`, `[` or `,` while typing a key: nothing to offer; but after `, ` in a
+        # flow map (`{image: x, `), the next key.
+        if trigger is not None and not (cur.flow_keys is not None and not cur.text and trigger in (" ", ",")):
             return None
         items = _key_items(view, cur)
     elif cur.role in (VALUE, ITEM):

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from gwfc.compiler.nodes import AnyNode, Map, Scalar, Seq
 from gwfc.compiler.source import SourceFile, Span
 
+from . import flow as F
 from .outline import _KEY, enclosing, lines_of, split_line, strip_comment, unquote
 
 KEY = "key"        # on a map key (or typing one)
@@ -37,6 +38,8 @@ class Cursor:
     start: int = 0
     #: The position's offset inside `text` (0 … len(text)).
     offset: int = 0
+    #: For a key in a one-line flow map: the other keys of that map (None: not in a flow map).
+    flow_keys: tuple[str, ...] | None = None
 
     @property
     def prefix(self) -> str:
@@ -111,42 +114,54 @@ def tree_cursor(root: AnyNode, source: SourceFile, line: int, col: int) -> Curso
 
 def _value_cursor(path: tuple[str, ...], key: str, value: str, value_column: int, line: int,
                   col: int) -> Cursor:
-    """The cursor in the value of `key` on its line: a scalar, a flow list item, a flow map."""
-    rel = col - value_column
-    if value.startswith("["):
-        cut = value[:max(rel, 0)]
-        start = max(cut.rfind("["), cut.rfind(",")) + 1
-        rest = value[start:]
-        end = min((i for i in (rest.find(","), rest.find("]")) if i >= 0), default=len(rest))
-        piece = rest[:end]
-        lead = len(piece) - len(piece.lstrip())
-        text, q = unquote(piece.strip())
-        s = value_column + start + lead + q
-        return Cursor(path, ITEM, key, text, line, s, min(max(col - s, 0), len(text)))
-    if value.startswith("{"):
-        cut = value[:max(rel, 0)]
-        start = max(cut.rfind("{"), cut.rfind(",")) + 1
-        rest = value[start:]
-        end = min((i for i in (rest.find(","), rest.find("}")) if i >= 0), default=len(rest))
-        piece = rest[:end]
-        inner = (*path, key)
-        m = _KEY.match(piece.lstrip())
-        lead = len(piece) - len(piece.lstrip())
-        if m is not None and value_column + start + lead + m.end() <= col:
-            vstart = start + lead + m.end()
-            sub = value[vstart:start + end]
-            sub_lead = len(sub) - len(sub.lstrip())
-            text, q = unquote(sub.strip())
-            s = value_column + vstart + sub_lead + q
-            k = m.group(1) or m.group(2) or m.group(3) or ""
-            return Cursor(inner, VALUE, k, text, line, s, min(max(col - s, 0), len(text)))
-        name = m.group(0).rstrip(": \t") if m is not None else piece.strip()
-        text, q = unquote(name)
-        s = value_column + start + lead + q
-        return Cursor(inner, KEY, text, text, line, s, min(max(col - s, 0), len(text)))
+    """The cursor in the value of `key` on its line: a scalar, or inside a one-line flow
+    collection (nested ones included: `{uses: x, needs: [a, ‸], with: {image: y}}`)."""
+    if value[:1] in ("[", "{"):
+        return _flow_cursor(path, key, F.parse(value), value_column, line, col - value_column)
     text, q = unquote(value)
     s = value_column + q
     return Cursor(path, VALUE, key, text, line, s, min(max(col - s, 0), len(text)))
+
+
+def _scalar_at(path: tuple[str, ...], role: str, key: str, node: F.Node, column: int, line: int,
+               off: int) -> Cursor:
+    s = node.start + node.quote
+    return Cursor(path, role, key, node.text, line, column + s, min(max(off - s, 0), len(node.text)))
+
+
+def _flow_cursor(path: tuple[str, ...], key: str, node: F.Node, column: int, line: int, off: int) -> Cursor:
+    """The cursor at offset `off` of the flow value `node` of `key` (held by the map at
+    `path`); `column`: the column where the value starts."""
+    if node.kind == F.SEQ:
+        for item in node.items:
+            if F.contains(item, off):
+                if item.kind == F.SCALAR:
+                    return _scalar_at(path, ITEM, key, item, column, line, off)
+                return _flow_cursor(path, key, item, column, line, off)  # a list item adds no key
+        return Cursor(path, ITEM, key, "", line, column + off, 0)
+    if node.kind != F.MAP:
+        return _scalar_at(path, VALUE, key, node, column, line, off)
+    inner = (*path, key)
+    for pair in node.pairs:
+        k = pair.key
+        on_key = k.start <= off <= (k.end if pair.colon < 0 else pair.colon)
+        if on_key:
+            others = tuple(p.key.text for p in node.pairs if p is not pair and p.key.text)
+            cur = _scalar_at(inner, KEY, k.text, k, column, line, off)
+            cur.flow_keys = others
+            return cur
+        if pair.colon < 0 or not pair.colon < off <= pair.end:
+            continue
+        v = pair.value
+        if v is None:
+            return Cursor(inner, VALUE, k.text, "", line, column + off, 0)
+        if v.kind == F.SCALAR:
+            return _scalar_at(inner, VALUE, k.text, v, column, line, off)
+        if F.contains(v, off):
+            return _flow_cursor(inner, k.text, v, column, line, off)
+        return Cursor(inner, NONE, k.text, "", line, column + off)
+    others = tuple(p.key.text for p in node.pairs if p.key.text)
+    return Cursor(inner, KEY, "", "", line, column + off, 0, flow_keys=others)
 
 
 def text_cursor(text: str, line: int, col: int) -> Cursor:
@@ -161,8 +176,8 @@ def text_cursor(text: str, line: int, col: int) -> Cursor:
         return Cursor(path, NONE if in_block else KEY, "", "", line, col, 0)
     column, dash, content = split_line(current)
     path, in_block = enclosing(lines, index, dash or column, dash > 0)
-    if in_block or stripped.startswith("#") or col < column:  # a script, a comment, the indentation
-        return Cursor(path, NONE, "", "", line, col)
+    if in_block or stripped.startswith(("#", "\t")) or col < column:
+        return Cursor(path, NONE, "", "", line, col)  # a script, a comment, a tab (GW102), the indentation
     m = _KEY.match(content)
     if m is None:
         # Typing a key, or a list item's scalar.

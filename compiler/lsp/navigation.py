@@ -8,14 +8,16 @@ schema's or the catalogue's description of a key, and an action's parameters.
 
 from __future__ import annotations
 
+import re
+
 from gwfc.compiler import expr as X
-from gwfc.compiler.catalogue import catalogue
+from gwfc.compiler.catalogue import ParamSpec, catalogue
 from gwfc.compiler.source import Span
 from lsprotocol import types as lsp
 
 from .analysis import View
 from .cursor import ITEM, KEY, VALUE, Cursor
-from .schemainfo import action_markdown, key_info, schema_at
+from .schemainfo import action_markdown, instance_markdown, key_info, schema_at, values_at
 from .symbols import IOInfo, JobInfo, Symbols
 
 
@@ -121,6 +123,82 @@ def _job_input_markdown(job: str, inp: IOInfo, symbols: Symbols) -> str:
     return text
 
 
+def secret_markdown(name: str) -> str:
+    """Hover text of `secret:NAME`: where its value comes from."""
+    var = "GWFC_SECRET_" + re.sub(r"[^A-Z0-9_]", "_", name.upper())
+    return "\n".join([
+        f"**secret** `{name}`", "",
+        "The value is never in the workflow. On Gradient it is filled when the job runs, from the "
+        f"secret `{name}` of the team, the project or the cluster (set in Gradient's secrets "
+        "settings). It is substituted in `env` values and in secret parameters "
+        "(`password`, `secret-access-key`), not in `args` or `script` (GW315).",
+        "",
+        f"gwfc's targets: `shell` reads it when the job runs from the variable `{var}`, else from "
+        f"`--secrets-file` (a line `{name}=VALUE`); `argo` from the key `{name}` of the Kubernetes "
+        "Secret named by its option `secret-name` (default `gwfc-secrets`).",
+    ])
+
+
+_CONTEXT = {
+    "event.github.url": "the URL of the GitHub repository",
+    "event.github.ref": "the commit (ref) that was pushed",
+}
+
+
+def context_markdown(path: str, sym: Symbols) -> str:
+    """Hover text of `context.PATH`: what fills it, in this workflow."""
+    what = _CONTEXT.get(path)
+    lines = [f"**context** `context.{path}`" + (f" — {what}" if what else ""), ""]
+    if what is None:
+        lines.append("Not a path Gradient fills: only `context.event.github.url` and "
+                     "`context.event.github.ref` are (GW316).")
+        return "\n".join(lines)
+    if sym.trigger_line:
+        only = f" (pushes to {', '.join(f'`{b}`' for b in sym.branches)})" if sym.branches else ""
+        lines.append(f"Filled by Gradient when a GitHub push triggers the run: this workflow's `on:` trigger "
+                     f"at line {sym.trigger_line}{only}.")
+    else:
+        lines.append("Filled by Gradient when a GitHub push triggers the run; this workflow has no `on:` trigger.")
+    given = sym.context.get(path)
+    if given is not None:
+        lines.append(f"The `context:` block sets it for other runs: `{given}`.")
+    elif not sym.trigger_line:
+        lines.append("No `context:` block sets it either, so nothing fills it (GW317).")
+    lines += ["", "gwfc's targets: `--context " + path + "=VALUE`, else the `context:` block, else the git "
+              "repository of the workflow (`gwfc run`) or of the current folder (`run.sh`)."]
+    return "\n".join(lines)
+
+
+def value_markdown(view: View, cur: Cursor) -> str | None:
+    """Hover text of a value that the format or the catalogue lists (create-model's `type`,
+    an input's kind…), or of an instance type."""
+    text = cur.text.strip()
+    if not text:
+        return None
+    if cur.key == "instance-type" and cur.path[-1:] == ("resources",):
+        return instance_markdown(text, view.config)
+    values = [v for v, _ in values_at(cur.path, cur.key, view.symbols)]
+    spec = _action_param(view, cur)
+    warned = spec is not None and text in spec.warn
+    if text not in values and not warned:
+        return None
+    info = key_info(cur.path, cur.key, view.symbols)
+    head = f"**{text}** — a value of `{cur.key}`: one of " + ", ".join(f"`{v}`" for v in values)
+    if warned:
+        head += f" (`{text}` is accepted with a warning)"
+    desc = info.description if info is not None else ""
+    return head + (f"\n\n{desc}" if desc else "")
+
+
+def _action_param(view: View, cur: Cursor) -> ParamSpec | None:
+    path = cur.path
+    if len(path) == 3 and path[0] == "jobs" and path[2] == "with":
+        job = view.symbols.jobs.get(path[1])
+        spec = catalogue().get(job.action) if job is not None else None
+        return spec.params.get(cur.key) if spec is not None else None
+    return None
+
+
 def hover_text(view: View, cur: Cursor) -> tuple[str, Span] | None:
     """The hover's Markdown and the span it describes."""
     sym = view.symbols
@@ -164,6 +242,20 @@ def hover_text(view: View, cur: Cursor) -> tuple[str, Span] | None:
         s = schema_at((*path, "type"), sym)
         desc = s.get("description", "") if s is not None else ""
         return (f"**{cur.text}**\n\n{desc}", span) if desc and cur.text else None
+    if cur.role in (VALUE, ITEM):
+        text = cur.text.strip()
+        form = X.parse(text) if text.startswith(("secret:", "context.")) else None
+        if isinstance(form, X.Expr):
+            lead = len(cur.text) - len(cur.text.lstrip())
+            rng = cur.span(file, lead, lead + len(text))
+            if form.kind == X.SECRET:
+                return secret_markdown(form.name), rng
+            if form.kind == X.CONTEXT:
+                return context_markdown(form.context_path, sym), rng
+    if cur.role == VALUE:
+        found = value_markdown(view, cur)
+        if found is not None:
+            return found, span
     return None
 
 

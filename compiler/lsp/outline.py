@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from . import flow as F
 from .positions import gwfc_text
 
 #: A mapping key at the start of the content: quoted, or plain up to `: ` or a final `:`.
@@ -24,6 +25,8 @@ _KEY = re.compile(
     r"""|[-?:][^\s#][^#]*?))"""                   # plain, starting with `-`, `?` or `:`
     r"""[ \t]*:(?=[ \t]|$)""")
 _BLOCK = re.compile(r"[|>][-+0-9]*\s*(?:#.*)?$")
+KEY_RE = _KEY
+BLOCK_RE = _BLOCK
 
 
 @dataclass(slots=True)
@@ -111,43 +114,49 @@ def split_line(line: str) -> tuple[int, int, str]:
     return col + 1, dash, line[col:]
 
 
+def tab_indented(line: str) -> bool:
+    """Whether a line with content is indented with a tab (YAML forbids it: GW102). Such a
+    line is left out of the outline, so that it does not end the maps above it and hide the
+    jobs that follow."""
+    stripped = line.lstrip(" ")
+    return stripped[:1] == "\t" and bool(stripped.strip())
+
+
 class Scanner:
     """Reads lines one by one, keeping the stack of open keys."""
 
     def __init__(self) -> None:
-        #: Open keys: (column, key, whether its value was empty on its line).
-        self.stack: list[tuple[int, str, bool]] = []
+        #: Open keys: (column, key, whether its value was empty on its line, the path to and
+        #: with the key).
+        self.stack: list[tuple[int, str, bool, tuple[str, ...]]] = []
         self.block_indent = -1
         self.block_path: tuple[str, ...] = ()
-        self._path: tuple[str, ...] | None = ()
 
     def path(self) -> tuple[str, ...]:
         """The keys of the open maps."""
-        if self._path is None:
-            self._path = tuple(k for _, k, _ in self.stack)
-        return self._path
+        return self.stack[-1][3] if self.stack else ()
 
     def close(self, indent: int, item: bool) -> None:
         """Close the keys that a line starting at `indent` ends."""
         stack = self.stack
         while stack:
-            col, _, empty = stack[-1]
+            col, _, empty, _ = stack[-1]
             if col > indent or (col == indent and not (item and empty)):
                 stack.pop()
-                self._path = None
             else:
                 break
 
     def feed(self, number: int, line: str) -> Entry | None:
-        """Read one line (1-based number, no line end); the entry, or None for a blank or comment."""
+        """Read one line (1-based number, no line end); the entry, or None for a blank line, a
+        comment or a tab-indented line."""
         stripped = line.lstrip(" ")
         indent = len(line) - len(stripped) + 1
         if self.block_indent >= 0:
             if not stripped.strip() or indent > self.block_indent:
                 return Entry(number, self.block_path, indent, None, 0, stripped.rstrip(), indent, 0, True)
             self.block_indent = -1
-        if not stripped or stripped.startswith("#"):
-            return None
+        if not stripped or stripped[0] in "#\t" or not stripped.strip():
+            return None  # blank, a comment, or tab-indented (`tab_indented`)
         column, dash, content = split_line(line)
         self.close(dash or column, dash > 0)
         path = self.path()
@@ -165,17 +174,27 @@ class Scanner:
         value_column = column + m.end() + (len(rest) - len(rest.lstrip()))
         value = value.strip()
         opens = value == "" or (value[0] in "&!" and " " not in value)
-        self.stack.append((column, key, opens))
-        self._path = None
-        if _BLOCK.match(value):
+        self.stack.append((column, key, opens, (*path, key)))
+        if value[:1] in "|>" and _BLOCK.match(value):
             self.block_indent = column
             self.block_path = (*path, key)
         return Entry(number, path, column, key, key_end, value, value_column, dash)
 
 
+_last_lines: tuple[str, list[str]] = ("", [""])
+
+
 def lines_of(text: str) -> list[str]:
-    """The lines as gwfc counts them (`\\r` before a line end dropped)."""
-    return [s[:-1] if s.endswith("\r") else s for s in gwfc_text(text).split("\n")]
+    """The lines as gwfc counts them (`\r` before a line end dropped). The result of the
+    last text is kept (hover, completion and the symbols ask for the lines of one text several
+    times): do not modify it."""
+    global _last_lines
+    last = _last_lines
+    if last[0] is text:
+        return last[1]
+    lines = [s[:-1] if s.endswith("\r") else s for s in gwfc_text(text).split("\n")]
+    _last_lines = (text, lines)
+    return lines
 
 
 def scan(text: str) -> list[Entry]:
@@ -231,7 +250,7 @@ def enclosing(lines: list[str], index: int, indent: int, item: bool) -> tuple[tu
         raw = lines[i]
         i -= 1
         s = raw.lstrip(" ")
-        if not s or s[0] == "#":
+        if not s or s[0] in "#\t":  # blank, a comment, tab-indented (`tab_indented`)
             continue
         ind = len(raw) - len(s) + 1
         if ind > threshold:
@@ -271,7 +290,7 @@ def sibling_keys(lines: list[str], index: int, column: int) -> set[str]:
             raw = lines[i]
             i += step
             s = raw.lstrip(" ")
-            if not s or s[0] == "#":
+            if not s or s[0] in "#\t":
                 continue
             ind = len(raw) - len(s) + 1
             if ind > column:
@@ -288,33 +307,26 @@ def sibling_keys(lines: list[str], index: int, column: int) -> set[str]:
     return out
 
 
-def flow_keys(value: str) -> list[str]:
-    """The keys of a one-line flow map `{a: 1, b: [2, 3]}` (quotes and nesting respected)."""
-    if not value.startswith("{"):
+def flow_entries(e: Entry) -> list[Entry]:
+    """The entries of a one-line flow map after a key (`train: {uses: x, with: {image: y}}`),
+    as if each of its keys (nested maps' too) were written on a line of its own: path, key,
+    value as written, and their columns on the line."""
+    if e.key is None or e.block or not e.value.startswith("{"):
         return []
-    out: list[str] = []
-    depth = 0
-    quote = ""
-    start = 1
-    for i, c in enumerate(value):
-        if quote:
-            if c == quote:
-                quote = ""
-        elif c in "\"'":
-            quote = c
-        elif c in "[{":
-            depth += 1
-        elif c in "]}":
-            depth -= 1
-            if depth == 0:
-                piece = value[start:i]
-                m = _KEY.match(piece.strip())
-                if m is not None:
-                    out.append(_key_value(m, piece.strip())[0])
-                break
-        elif c == "," and depth == 1:
-            m = _KEY.match(value[start:i].strip())
-            if m is not None:
-                out.append(_key_value(m, value[start:i].strip())[0])
-            start = i + 1
+    out: list[Entry] = []
+    _flow_map_entries(e.value, F.parse(e.value), (*e.path, e.key), e.line, e.value_column, out)
     return out
+
+
+def _flow_map_entries(raw: str, node: F.Node, path: tuple[str, ...], line: int, column: int,
+                      out: list[Entry]) -> None:
+    for pair in node.pairs:
+        k = pair.key
+        if not k.text:
+            continue
+        v = pair.value
+        value = raw[v.start:v.end] if v is not None else ""
+        vcol = column + (v.start if v is not None else (pair.colon + 1 if pair.colon >= 0 else k.end))
+        out.append(Entry(line, path, column + k.start, k.text, column + k.end, value, vcol))
+        if v is not None and v.kind == F.MAP:
+            _flow_map_entries(raw, v, (*path, k.text), line, column, out)

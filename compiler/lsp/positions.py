@@ -65,7 +65,13 @@ def gwfc_text(text: str) -> str:
     return text[1:] if text.startswith("\ufeff") else text
 
 
-_LSP_BREAK = re.compile("\\r\\n|[\\r\\n]")
+#: A line break as LSP counts them: CRLF, CR or LF (and nothing else).
+lsp_break = re.compile("\\r\\n|[\\r\\n]")
+
+
+def lsp_line_starts(text: str) -> list[int]:
+    """The offset where each LSP line of `text` starts (the first is 0)."""
+    return [0, *(m.end() for m in lsp_break.finditer(text))]
 
 
 class LineIndex:
@@ -88,7 +94,7 @@ class LineIndex:
         self.lsp_starts: list[int] = []
         if "\x85" in body or "\u2028" in body or "\u2029" in body or "\r" in body.replace("\r\n", ""):
             self.gwfc = SourceFile("", body)
-            self.lsp_starts = [0, *(m.end() for m in _LSP_BREAK.finditer(text))]
+            self.lsp_starts = lsp_line_starts(text)
 
     def line(self, index: int) -> str:
         """The text of a 0-based LSP line, without its line end ("" past the end)."""
@@ -109,15 +115,28 @@ class LineIndex:
     # ---- gwfc → LSP ---------------------------------------------------------------------
 
     def position(self, line: int, column: int) -> lsp.Position:
-        """gwfc's 1-based (line, code-point column) as an LSP position."""
+        """gwfc's 1-based (line, code-point column) as an LSP position, inside the document: a
+        position past the end of its line is the end of the line, one past the last line the
+        end of the text (gwfc reports an unclosed `[` at the start of the line after the last,
+        which a text without a final line break does not have)."""
         if self.gwfc is not None:
-            offset = self.gwfc.offset(max(line, 1), max(column, 1)) + (1 if self.bom else 0)
+            src = self.gwfc
+            line = max(line, 1)
+            if line > src.line_count:
+                offset = len(src.text)
+            else:
+                offset = min(src.offset(line, max(column, 1)), src.offset(line, 1) + len(src.line_text(line)))
+            offset += 1 if self.bom else 0
             line0 = bisect.bisect_right(self.lsp_starts, offset) - 1
             start = self.lsp_starts[line0]
             return lsp.Position(line=line0, character=units(self.text[start:offset], self.encoding))
         line0 = max(line - 1, 0)
         col0 = max(column - 1, 0) + self._shift(line0)
-        return lsp.Position(line=line0, character=to_units(self.line(line0), col0, self.encoding))
+        if line0 >= len(self.lines):
+            line0 = len(self.lines) - 1
+            col0 = len(self.line(line0))
+        text = self.line(line0)
+        return lsp.Position(line=line0, character=to_units(text, min(col0, len(text)), self.encoding))
 
     def range(self, span: Span) -> lsp.Range:
         """A gwfc span as an LSP range."""
@@ -127,11 +146,19 @@ class LineIndex:
     # ---- LSP → gwfc ---------------------------------------------------------------------
 
     def from_position(self, pos: lsp.Position) -> tuple[int, int]:
-        """An LSP position as gwfc's 1-based (line, code-point column)."""
+        """An LSP position as gwfc's 1-based (line, code-point column). As LSP says, a
+        character past the end of its line means the end of the line; a line past the last
+        one, the end of the text."""
+        count = len(self.lsp_starts) if self.gwfc is not None else len(self.lines)
+        line0 = max(pos.line, 0)
+        if line0 >= count:
+            line0 = count - 1
+            col = len(self.line(line0))
+        else:
+            text = self.line(line0)
+            col = min(from_units(text, pos.character, self.encoding), len(text))
         if self.gwfc is not None:
-            line0 = min(max(pos.line, 0), len(self.lsp_starts) - 1)
-            offset = self.lsp_starts[line0] + from_units(self.line(line0), pos.character, self.encoding)
+            offset = self.lsp_starts[line0] + col
             return self.gwfc.position(max(offset - (1 if self.bom else 0), 0))
-        line0 = pos.line
-        col0 = from_units(self.line(line0), pos.character, self.encoding) - self._shift(line0)
+        col0 = col - self._shift(line0)
         return line0 + 1, max(col0, 0) + 1

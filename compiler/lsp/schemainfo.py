@@ -9,10 +9,16 @@ follow the schema's `additionalProperties`.
 
 from __future__ import annotations
 
+import json
+import re
 from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
 from typing import Any
 
 from gwfc.compiler.catalogue import ActionSpec, catalogue
+from gwfc.compiler.config import Config
+from gwfc.compiler.profiles import InstanceType
 from gwfc.compiler.schema import workflow_schema
 
 from .symbols import Symbols
@@ -171,7 +177,7 @@ def values_at(path: tuple[str, ...], key: str, symbols: Symbols | None = None) -
         spec = _action_of(path[:2], symbols)
         if spec is not None and key in spec.params:
             p = spec.params[key]
-            return [(v, "") for v in p.enum] + [(v, "accepted with a warning") for v in p.warn]
+            return [(v, "") for v in p.enum]  # not `p.warn`: those only earn a warning (TensorRT)
     s = schema_at((*path, key), symbols)
     if s is None:
         return []
@@ -198,4 +204,47 @@ def action_markdown(spec: ActionSpec) -> str:
         lines.append("Requires " + ", ".join(io) + ".")
     if spec.docs:
         lines += ["", f"[Gradient actions reference]({spec.docs})"]
+    return "\n".join(lines)
+
+
+def instance_types(config: Config | None) -> dict[str, InstanceType]:
+    """The machine types a workflow can name: the built-in table and the rows of gwfc.toml,
+    as the profile of the configuration gives them."""
+    return dict((config or Config()).profile().table)
+
+
+@lru_cache(maxsize=1)
+def _sources() -> dict[str, str]:
+    """The abbreviations of the sources in grammar/instance-types.json (`MACH`, `CORPUS`, …)."""
+    data = json.loads(resources.files("gwfc.grammar").joinpath("instance-types.json").read_text(encoding="utf-8"))
+    return {str(k): str(v) for k, v in data.get("sources", {}).items()}
+
+
+def _number(x: float) -> str:
+    return f"{x:g}"
+
+
+def row_summary(row: InstanceType) -> str:
+    """`4 CPUs, 8 GiB, no GPU` (one line, for a completion item)."""
+    gpus = f"{row.gpus} × {row.gpu_kind or 'GPU'}" if row.gpus else "no GPU"
+    return f"{_number(row.cpus)} CPUs, {_number(row.memory_gib)} GiB, {gpus}"
+
+
+def instance_markdown(name: str, config: Config | None) -> str | None:
+    """Hover text of an instance type: its row in the profile (clamped by the `local`
+    profile) and where the row comes from; None when the name is unknown."""
+    cfg = config or Config()
+    row = cfg.profile().lookup(name)
+    if row is None:
+        return None
+    where = row.source or "the built-in table"
+    notes = [f"{k}: {v}" for k, v in _sources().items() if re.search(rf"\b{re.escape(k)}\b", where)]
+    if notes:
+        where += " — " + "; ".join(notes)
+    lines = [f"**{row.name}** — instance type" + (f" (written `{name}`)" if row.name != name else ""), "",
+             f"- CPUs: {_number(row.cpus)}", f"- memory: {_number(row.memory_gib)} GiB",
+             f"- GPUs: {row.gpus}" + (f" × {row.gpu_kind}" if row.gpus and row.gpu_kind else ""),
+             f"- source: {where}"]
+    if cfg.profile_name != "default":
+        lines.append(f"- profile: `{cfg.profile_name}` (rows clamped to it)")
     return "\n".join(lines)

@@ -8,13 +8,14 @@ Spans are gwfc's (1-based lines, code-point columns) in the text as it is now.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from gwfc.compiler import expr as X
 from gwfc.compiler.ast import IODecl, Workflow
 from gwfc.compiler.source import Span
 
-from .outline import Entry, flow_items, flow_keys, scan, unquote
+from .outline import BLOCK_RE, KEY_RE, Entry, enclosing, flow_entries, flow_items, scan, split_line, strip_comment, unquote
 
 _FLOW_TYPE = re.compile(r"""\btype\s*:\s*["']?([A-Za-z0-9_^-]+)""")
 
@@ -53,6 +54,11 @@ class Symbols:
 
     jobs: dict[str, JobInfo] = field(default_factory=dict)
     inputs: dict[str, IOInfo] = field(default_factory=dict)
+    #: Line of the `on:` trigger (0: none) and the branches it names.
+    trigger_line: int = 0
+    branches: list[str] = field(default_factory=list)
+    #: The values of the `context:` block, by dotted path (`event.github.url`).
+    context: dict[str, str] = field(default_factory=dict)
 
     def readers(self, job: str, output: str) -> list[tuple[str, str]]:
         """(job, input) pairs that reference `job.outputs.output`."""
@@ -94,6 +100,11 @@ def _decl_detail(decl: IODecl) -> str:
 def from_workflow(wf: Workflow) -> Symbols:
     """The symbols of a built workflow."""
     out = Symbols()
+    if wf.trigger is not None:
+        node = wf.trigger.key if wf.trigger.key is not None else wf.trigger.node
+        out.trigger_line = node.line
+        out.branches = [str(b.value) for b in wf.trigger.branches]
+    out.context = {k: str(v.value) for k, v in wf.context.items()}
     for name, wi in wf.inputs.items():
         out.inputs[name] = IOInfo(name, wi.name.span, wi.decl.kind, detail=_decl_detail(wi.decl))
     for name, job in wf.jobs.items():
@@ -128,17 +139,45 @@ def from_text(text: str, file: str) -> Symbols:
     return from_entries(scan(text), file)
 
 
+def _expanded(entries: list[Entry]) -> Iterator[Entry]:
+    """The entries, each followed by those of its one-line flow map (`prep: {uses: x,
+    outputs: {data: {type: volume}}}`), as if written in block style."""
+    for e in entries:
+        yield e
+        if e.key is not None and not e.block and e.value[:1] == "{":
+            yield from flow_entries(e)
+
+
+def _top_level(out: Symbols, e: Entry) -> None:
+    """An entry under `on:` or `context:`."""
+    path, key = e.path, e.key
+    if path[0] == "on":
+        if path == ("on", "github", "branches") and key == "only":
+            out.branches.extend(t for t, _ in flow_items(e.value, e.value_column))
+        elif path == ("on", "github", "branches", "only") and key is None and e.item:
+            out.branches.extend(t for t, _ in flow_items(e.value, e.value_column))
+    elif key is not None and e.value and e.value[:1] not in ("{", "["):
+        out.context[".".join((*path[1:], key))] = unquote(e.value)[0]
+
+
 def from_entries(entries: list[Entry], file: str) -> Symbols:
     """The symbols of an outline."""
     out = Symbols()
     jobs = out.jobs
-    for e in entries:
+    for e in _expanded(entries):
         if e.block:
             continue
         path = e.path
         n = len(path)
         key = e.key
-        if n == 0 or (path[0] != "jobs" and path[0] != "inputs"):
+        if n == 0:
+            if key == "on":
+                out.trigger_line = e.line
+            continue
+        if path[0] == "on" or path[0] == "context":
+            _top_level(out, e)
+            continue
+        if path[0] != "jobs" and path[0] != "inputs":
             continue
         if path[0] == "inputs":
             if n == 1 and key is not None:
@@ -160,8 +199,6 @@ def from_entries(entries: list[Entry], file: str) -> Symbols:
                 job.action = unquote(e.value)[0]
             elif key == "needs":
                 job.needs.extend(t for t, _ in flow_items(e.value, e.value_column))
-            elif key == "with":
-                job.params.extend(flow_keys(e.value))
             continue
         section = path[2]
         if n == 3:
@@ -190,3 +227,81 @@ def from_entries(entries: list[Entry], file: str) -> Symbols:
         elif n == 5 and path[4] == "with" and key in ("ref", "id", "value"):
             io.detail = f"{key}: {unquote(e.value)[0]}"
     return out
+
+
+# ---- whether an edit leaves the symbols as they were ------------------------------------
+
+#: Keys of a job whose lines the symbols read (the job's key itself too).
+_JOB_KEYS = frozenset({"uses", "needs", "inputs", "outputs", "resources"})
+
+
+def _neutral_path(path: tuple[str, ...], value: str) -> bool:
+    """Whether the symbols read nothing at `path` (the keys down to a line's key, or to a list
+    item), given the line's value."""
+    if not path:
+        return False
+    if path[0] in ("inputs", "on", "context"):
+        return False
+    if path[0] != "jobs":
+        return True
+    if len(path) < 3 or path[2] in _JOB_KEYS:
+        return False
+    # `with: {a: 1}`: the flow map's keys are the job's parameters.
+    return not (len(path) == 3 and path[2] == "with" and value.startswith("{"))
+
+
+def _shape(lines: list[str], index: int) -> tuple[object, ...] | None:
+    """What a line means to the outline, when the symbols read nothing from it: ("blank",),
+    ("block",) inside a block scalar, or the line's column, dash and key as written; None when
+    the symbols may read it (a job, an output, `needs`, …) or it changes the structure (a value
+    that opens a map or a block scalar)."""
+    line = lines[index]
+    stripped = line.lstrip(" ")
+    if not stripped.strip():
+        return ("blank",)
+    if stripped[0] == "\t":
+        return None
+    column, dash, content = split_line(line)
+    path, in_block = enclosing(lines, index, dash or column, dash > 0)
+    if in_block:
+        return ("block",)
+    if content.startswith("#"):
+        return ("comment", column)
+    m = KEY_RE.match(content)
+    if m is None:
+        value = strip_comment(content)
+        if not value or BLOCK_RE.match(value) or not _neutral_path(path, value):
+            return None
+        return ("scalar", column, dash)
+    key = m.group(1) if m.group(1) is not None else m.group(2) if m.group(2) is not None else m.group(3)
+    value = strip_comment(content[m.end():]).strip()
+    if not value or value[0] in "&!|>" or not _neutral_path((*path, key), value):
+        return None
+    return ("key", column, dash, m.group(0))
+
+
+def same_symbols(old: list[str], new: list[str], limit: int = 64) -> bool:
+    """Whether two versions of a text (their lines, `outline.lines_of`) have the same symbols,
+    at the same places: the same number of lines, and each changed line (at most `limit`) one
+    the symbols read nothing from, of the same shape in both (a script line, a `with` or `env`
+    value, a comment…). Then the symbols of the older version's check answer for the newer
+    one, without reading the whole text again."""
+    n = len(old)
+    if n != len(new):
+        return False
+    first = 0
+    while first < n and old[first] == new[first]:
+        first += 1
+    if first == n:
+        return True
+    last = n - 1
+    while old[last] == new[last]:
+        last -= 1
+    changed = [i for i in range(first, last + 1) if old[i] != new[i]]
+    if len(changed) > limit:
+        return False
+    for i in changed:
+        shape = _shape(old, i)
+        if shape is None or shape != _shape(new, i):
+            return False
+    return True

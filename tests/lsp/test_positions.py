@@ -68,9 +68,40 @@ def test_byte_order_mark_shifts_line_one() -> None:
 
 
 def test_past_the_end() -> None:
+    # Positions are clamped to the document: past a line's end → its end; past the last line
+    # → the end of the text (LSP clients are not required to accept others).
     index = LineIndex("ab\n")
-    assert index.position(1, 5) == lsp.Position(0, 4)  # a point after the line end stays put
-    assert index.position(3, 1) == lsp.Position(2, 0)
+    assert index.position(1, 5) == lsp.Position(0, 2)
+    assert index.position(2, 1) == lsp.Position(1, 0)
+    assert index.position(3, 1) == lsp.Position(1, 0)
+    assert index.position(3, 7) == lsp.Position(1, 0)
+
+
+@pytest.mark.parametrize("sep", ["\n", "\r", "\u2028"])
+def test_past_the_end_with_other_line_breaks(sep: str) -> None:
+    index = LineIndex(f"ab{sep}cd")
+    assert index.position(1, 9) == lsp.Position(0, 2)
+    assert index.position(2, 9) == lsp.Position(0 if sep == "\u2028" else 1, 5 if sep == "\u2028" else 2)
+    assert index.position(5, 1) == index.position(2, 3)
+
+
+@pytest.mark.parametrize(("text", "code"), [("jobs: [", "GW101"), ("\ufeff", None), ("\n\n\n", None),
+                                            ("jobs:\n  a: {uses: [", "GW101"), ("\ufeffjobs: [", "GW101"),
+                                            ("jobs: [\u2028", "GW101"), ("jobs: [\r\n  \r\n", "GW101")])
+def test_diagnostics_stay_inside_the_document(text: str, code: str | None) -> None:
+    """gwfc reports an unclosed flow collection at the start of the line after the last; a
+    text without a final line break has no such line (QA: GW101 at line 1 of a 1-line text)."""
+    from gwfc.compiler.lsp.analysis import analyse
+
+    a = analyse("untitled:x.yaml", text, 1)
+    assert a.diagnostics
+    if code is not None:
+        assert code in [d.code for d in a.diagnostics]
+    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    for d in a.diagnostics:
+        for p in (d.range.start, d.range.end):
+            assert p.line < len(lines), (d.code, p)
+            assert p.character <= len(lines[p.line].encode("utf-16-le")) // 2, (d.code, p)
 
 
 def test_unknown_encoding_is_utf16() -> None:
@@ -90,3 +121,14 @@ def test_yaml_line_breaks_that_lsp_does_not_count(sep: str) -> None:
     lsp_lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
     assert lsp_lines[r.start.line][r.start.character:r.end.character] == "zz"
     assert index.from_position(r.start) == (d.span.line, d.span.column)
+
+
+@pytest.mark.parametrize("text", ["ab\ncd", "ab\u2028x\ncd", "\ufeffab\ncd"])
+def test_client_positions_past_the_end_are_clamped(text: str) -> None:
+    """LSP: a character past the end of its line means the end of the line (QA: a completion
+    at character 10**6 of a blank line inserted a million blanks)."""
+    index = LineIndex(text)
+    last = index.from_position(lsp.Position(1, 2))
+    assert index.from_position(lsp.Position(1, 10**6)) == last
+    assert index.from_position(lsp.Position(7, 0)) == last
+    assert index.from_position(lsp.Position(0, 10**6)) == index.from_position(lsp.Position(0, len(text.split("\n")[0])))

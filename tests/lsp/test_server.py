@@ -61,7 +61,8 @@ async def test_diagnostics_with_exact_utf16_ranges(client: LanguageClient) -> No
     E = lsp.DiagnosticSeverity.Error
     # Line 7: `    with: {image: "é中😀", bogus: x}` — `bogus` is at code point 25 and UTF-16
     # unit 26 (the emoji takes two units).
-    assert summary(diags) == [("GW312", E, 6, 26, 6, 31), ("GW303", E, 16, 25, 16, 28)]
+    assert summary(diags) == [("GW312", E, 6, 26, 6, 31), ("GW309", E, 16, 12, 16, 16),
+                              ("GW303", E, 16, 25, 16, 28)]
     first = diags[0]
     assert first.source == "gwfc"
     assert first.code_description is not None
