@@ -159,6 +159,8 @@ class Job:
     #: them are not reported again.
     broken_outputs: set[str] = field(default_factory=set)
     broken_inputs: set[str] = field(default_factory=set)
+    #: `needs` entries that are not strings (`needs: [yes]`, GW203): as written.
+    broken_needs: set[str] = field(default_factory=set)
     #: The job-level `container-registries` (deprecated; GW215).
     registries: list[Value] = field(default_factory=list)
 
@@ -203,6 +205,9 @@ class Workflow:
     inputs: dict[str, WorkflowInput] = field(default_factory=dict)
     #: Workflow inputs that are written but did not build (reported already).
     broken_inputs: set[str] = field(default_factory=set)
+    #: Jobs left out of `jobs` for an invalid name (GW208, GW220): what they reference and
+    #: their names in other jobs' `needs` are explained already.
+    dropped: dict[str, Job] = field(default_factory=dict)
     env: dict[str, EnvVar] = field(default_factory=dict)
     instance_type: Value | None = None
     #: `defaults.resources` has an `instance-type` key (even one that did not build).

@@ -44,6 +44,9 @@ _TRIGGER_GHA = frozenset({"push", "pull_request", "schedule", "workflow_dispatch
                           "release", "tags", "pull_request_target", "workflow_call"})
 
 
+#: Plain words YAML 1.1 reads as booleans or null.
+_YAML11_WORDS = frozenset("y n yes no on off true false null".split())
+
 class Builder:
     """Builds one Workflow from one document's root node."""
 
@@ -183,10 +186,11 @@ class Builder:
     # ---- jobs --------------------------------------------------------------------------
 
     def jobs(self, node: AnyNode, wf: Workflow) -> None:
+        if isinstance(node, Scalar) and node.value is None and node.style == "":
+            self.sink.report("GW209", node.span(self.file), "`jobs` is empty; a workflow needs at least one job")
+            return
         jobs = self.mapping(node, "`jobs`", allow_null=False)
         if jobs is None:
-            if isinstance(node, Scalar) and node.value is None:
-                self.sink.report("GW209", node.span(self.file), "`jobs` is empty; a workflow needs at least one job")
             return
         if not jobs.pairs:
             self.sink.report("GW209", jobs.span(self.file), "`jobs` is empty; a workflow needs at least one job")
@@ -206,6 +210,8 @@ class Builder:
             job = self.job(key, value)
             if job is not None and valid:
                 wf.jobs[key.text] = job
+            elif job is not None:
+                wf.dropped[key.text] = job
 
     def job(self, key: Scalar, node: AnyNode) -> Job | None:
         name = key.text
@@ -322,6 +328,8 @@ class Builder:
                 v = self.string(item, "an entry of `needs`", free_text=False)
                 if v is not None:
                     job.needs.append(Name(v.value, item, self.file))
+                elif isinstance(item, Scalar):
+                    job.broken_needs.add(item.text)
         elif isinstance(node, Scalar) and node.value is None:
             job.needs_form = "null"
         elif isinstance(node, Scalar) and node.is_str:
@@ -386,8 +394,23 @@ class Builder:
             else:
                 job.broken_outputs.add(k.text)
 
+    def resources_map(self, node: AnyNode, what: str) -> tuple[Map | None, bool]:
+        """`resources` as a map, and whether it names an instance type; `resources: C5` is
+        GW203 with the fix `{instance-type: C5}` (and counts as naming one: no GW322 too)."""
+        if isinstance(node, Scalar) and node.is_str and node.text.strip():
+            span = node.span(self.file)
+            name = node.text.strip()
+            plain = re.fullmatch(r"[A-Za-z][A-Za-z0-9._-]*", name) and name.lower() not in _YAML11_WORDS
+            text = "{instance-type: " + (name if plain else yaml_quote(name)) + "}"
+            self.sink.report("GW203", span, f"{what} must be a map, not a string",
+                             notes=(f"an instance type is named under `instance-type`: `resources: {text}`",),
+                             fix=Fix(f"write {text}", (Edit(span, text),)))
+            return None, True
+        return self.mapping(node, what), False
+
     def job_resources(self, node: AnyNode, job: Job) -> None:
-        m = self.mapping(node, f"the resources of job \"{job.name.text}\"")
+        m, named = self.resources_map(node, f"the resources of job \"{job.name.text}\"")
+        job.instance_type_given |= named
         if m is None:
             return
         for k, v in m.pairs:
@@ -570,8 +593,16 @@ class Builder:
     # ---- env, defaults, inputs, trigger, context ---------------------------------------
 
     def env(self, node: AnyNode, what: str) -> dict[str, EnvVar]:
-        m = self.mapping(node, what)
         out: dict[str, EnvVar] = {}
+        if isinstance(node, Seq):  # `- A=1`, as docker-compose and Kubernetes lists are written
+            first = next((i.text for i in node.items if isinstance(i, Scalar) and "=" in i.text), None)
+            example = ""
+            if first is not None:
+                name, _, value = first.partition("=")
+                example = f", e.g. `{name.strip()}: {yaml_quote(value)}`"
+            self.r.wrong_type(node, "a map", what, notes=(f"write each variable as `NAME: value`{example}",))
+            return out
+        m = self.mapping(node, what)
         if m is None:
             return out
         for k, v in m.pairs:
@@ -603,7 +634,8 @@ class Builder:
             if text == "env":
                 wf.env = self.env(v, "`defaults.env`")
             elif text == "resources":
-                r = self.mapping(v, "`defaults.resources`")
+                r, named = self.resources_map(v, "`defaults.resources`")
+                wf.instance_type_given |= named
                 if r is None:
                     continue
                 for rk, rv in r.pairs:

@@ -32,6 +32,8 @@ class ParamSpec:
     #: Never substituted: `secret:`/`context.` text here reaches the job as written (an
     #: image, a command, args, a script: targets need the value itself).
     literal: bool = False
+    #: The value names one program (container@v1 `command`): blanks in it are GW338.
+    program: bool = False
     description: str = ""
 
 
@@ -66,6 +68,7 @@ def _param(name: str, raw: dict[str, Any]) -> ParamSpec:
         warn=tuple(raw.get("warn", ())),
         command=bool(raw.get("command", False)),
         literal=bool(raw.get("literal", False)),
+        program=bool(raw.get("program", False)),
         description=raw.get("description", ""),
     )
 

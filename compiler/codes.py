@@ -366,6 +366,12 @@ RULES: tuple[Rule, ...] = (
          "A job writes `/outputs/NAME` itself; its own outputs are not inputs.",
          "jobs:\n  a:\n" + _MINIMAL_JOB + "    outputs:\n      s: {type: string}\n"
          "    inputs:\n      s: a.outputs.s\n"),
+    Rule("GW338", "command-with-arguments", W, "container `command` with blanks in it",
+         "`command` replaces the image's entrypoint with one program, as Kubernetes `command` "
+         "and Docker's `--entrypoint` do: nothing splits it at blanks, so `python3 -u` names a "
+         "program called \"python3 -u\", which does not exist. The program's arguments go in `args`.",
+         "jobs:\n  a:\n    uses: container@v1\n    with:\n      image: python:3.11\n"
+         "      command: python3 -u\n      args: [train.py]\n"),
     # ---- GW4xx: graph -------------------------------------------------------------------
     Rule("GW401", "needs-unknown", E, "`needs` names a job that does not exist",
          "The message suggests the closest job name, also across case.",

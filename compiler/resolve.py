@@ -80,6 +80,11 @@ class Resolver:
             self.res.bindings[job.name.text] = {}
             for inp in job.inputs.values():
                 self.bind(job, inp)
+        for job in self.wf.dropped.values():  # its reads are not checked, but they are reads
+            for inp in job.inputs.values():
+                e = inp.ref.expr if inp.ref is not None else None
+                if isinstance(e, X.Expr) and e.kind == X.JOB_OUTPUT:
+                    self.res.explained.add(e.parts[0])
         self.res.order = self.order()
         return self.res
 
@@ -102,6 +107,8 @@ class Resolver:
                 self.sink.report("GW402", span, f"job \"{me}\" needs itself",
                                  notes=("remove it from `needs`",))
                 continue
+            if name not in self.wf.jobs and name in self.wf.dropped:
+                continue  # its name is reported (GW208, GW220)
             if name not in self.wf.jobs:
                 close = self.close_job(name)
                 if close and any(n.text == close for n in job.needs):
@@ -198,8 +205,7 @@ class Resolver:
                                      (Edit(self.ref_span(inp), ".".join(e.parts[:3])),)))
             self.res.explained.add(e.job)
         elif kind == X.WORKFLOW_OTHER:
-            self.sink.report("GW301", self.ref_span(inp),
-                             f"\"{stripped}\" is not a workflow reference; expected `workflow.inputs.NAME`")
+            self.workflow_other(inp, e, stripped)
         else:  # OTHER_PATH
             self.other_path(job, inp, e)
 
@@ -289,6 +295,8 @@ class Resolver:
         producer_name = parts[0]
         out_name = parts[2]
         producer = self.wf.jobs.get(producer_name)
+        if producer is None and producer_name in self.wf.dropped:
+            return  # its name is reported (GW208, GW220)
         if producer is None:
             span = self.ref_span(inp, 0)
             close = self.close_job(producer_name)
@@ -304,7 +312,8 @@ class Resolver:
                              f"job \"{me}\" reads its own output \"{out_name}\"",
                              notes=(f"a job writes `/outputs/{out_name}` itself; it is not an input",))
             return
-        if producer_name not in self.needs_sets[me]:  # reported whether or not the output exists
+        # Reported whether or not the output exists; not when the entry is there as a non-string.
+        if producer_name not in self.needs_sets[me] and producer_name not in job.broken_needs:
             self.missing_needs(job, inp, producer_name)
         out = producer.outputs.get(out_name)
         if out is None and out_name in producer.broken_outputs:
@@ -314,7 +323,7 @@ class Resolver:
             self.res.explained.add(producer_name)
             span = self.ref_span(inp, 2)
             outs = list(producer.outputs)
-            close = suggest(out_name, outs)
+            close = suggest(out_name, outs) or _unique_prefix(out_name, outs)
             notes = [f"job \"{producer_name}\" declares outputs {quote_list(outs)}" if outs
                      else f"job \"{producer_name}\" declares no outputs"]
             beta = producer.inputs.get(out_name)
@@ -409,7 +418,8 @@ class Resolver:
         if wi is None:
             span = self.ref_span(inp, 2)
             close = suggest(e.name, self.wf.inputs)
-            notes = [f"workflow inputs are {quote_list(self.wf.inputs)}" if self.wf.inputs
+            defined = [*self.wf.inputs, *sorted(self.wf.broken_inputs - set(self.wf.inputs))]
+            notes = [f"workflow inputs are {quote_list(defined)}" if defined
                      else "the workflow has no top-level `inputs:`"]
             if close:
                 self.sink.report("GW304", span, f"unknown workflow input \"{e.name}\"; did you mean \"{close}\"?",
@@ -421,9 +431,41 @@ class Resolver:
         self.res.bindings[me][inp.name.text] = Binding(me, inp.name.text, wi.decl.kind, FROM_WORKFLOW,
                                                        workflow_input=e.name)
 
+    def workflow_other(self, inp: JobInput, e: X.Expr, text: str) -> None:
+        """GW301 for `workflow.x…` other than `workflow.inputs.NAME` (`workflow.input.data`)."""
+        fix = None
+        msg = f"\"{text}\" is not a workflow reference; expected `workflow.inputs.NAME`"
+        if len(e.parts) == 3 and suggest(e.parts[1], ("inputs",)):
+            target = f"workflow.inputs.{e.parts[2]}"
+            msg += f"; did you mean `{target}`?"
+            fix = Fix(f"reference {target}", (Edit(self.ref_span(inp), target),))
+        self.sink.report("GW301", self.ref_span(inp), msg, fix=fix)
+
+    def looks_like_workflow(self, word: str) -> bool:
+        """`workflows`, `Workflow`, `worflow`: a misspelt `workflow` (and no job of that name)."""
+        return word not in self.wf.jobs and suggest(word, ("workflow",)) is not None
+
     def job_input_ref(self, job: Job, inp: JobInput, e: X.Expr) -> None:
         """GW305: `JOB.inputs.X` — say where X came from, when that is known."""
         other = self.wf.jobs.get(e.job)
+        if other is None and self.looks_like_workflow(e.job):
+            target = f"workflow.inputs.{e.name}"
+            self.sink.report("GW301", self.ref_span(inp, 0),
+                             f"\"{e.job}\" is not a job; did you mean `{target}`?",
+                             notes=("workflow inputs are referenced as `workflow.inputs.NAME`",),
+                             fix=Fix(f"reference {target}", (Edit(self.ref_span(inp), target),)))
+            return
+        if other is None:
+            span = self.ref_span(inp, 0)
+            close = self.close_job(e.job)
+            if close:
+                self.sink.report("GW302", span, f"unknown job \"{e.job}\"; did you mean \"{close}\"?",
+                                 notes=("a job's inputs are not passed on: reference the output that produced "
+                                        "it",), fix=rename_fix(span, e.job, close))
+            else:
+                self.sink.report("GW302", span, f"unknown job \"{e.job}\"",
+                                 notes=(f"jobs are {quote_list(self.wf.jobs)}",))
+            return
         notes = ["a job's inputs are not passed on"]
         fix = None
         if other is not None:
@@ -454,6 +496,10 @@ class Resolver:
                 notes.append(f"did you mean `{e.parts[0]}.outputs.{e.parts[2]}`?")
         elif len(e.parts) == 2 and e.parts[0] in self.wf.jobs:
             notes.append(f"did you mean `{e.parts[0]}.outputs.{e.parts[1]}`?")
+        elif len(e.parts) == 2 and e.parts[0] in ("inputs", "input") and e.parts[1] in self.wf.inputs:
+            target = f"workflow.inputs.{e.parts[1]}"  # `inputs.data`: GitHub's spelling of a workflow input
+            notes.append(f"did you mean `{target}`?")
+            fix = Fix(f"reference {target}", (Edit(self.ref_span(inp), target),))
         self.sink.report("GW301", self.ref_span(inp), f"\"{e.text}\" is not a reference gwfc knows",
                          notes=notes, fix=fix)
 
@@ -513,6 +559,15 @@ class Resolver:
             hops = ", ".join(f"\"{a}\" needs \"{b}\"" for a, b in itertools.pairwise(path))
             self.sink.report("GW404", span, "dependency cycle: " + " → ".join(path),
                              notes=(hops, "no job of the cycle can ever start; remove one of these `needs`"))
+
+
+def _unique_prefix(word: str, names: list[str]) -> str | None:
+    """The one name that `word` abbreviates or extends (`repo` → `repository`), or None."""
+    if len(word) < 3:
+        return None
+    low = word.lower()
+    hits = [n for n in names if len(n) >= 3 and (n.lower().startswith(low) or low.startswith(n.lower()))]
+    return hits[0] if len(hits) == 1 else None
 
 
 def _sccs(deps: dict[str, list[str]], nodes: set[str]) -> list[list[str]]:

@@ -109,6 +109,8 @@ def check_params(ctx: Context, job: Job, spec: ActionSpec) -> None:
                             e.message)
         if pspec.enum and param.shape == "scalar" and param.value.is_str:
             check_enum(ctx, param, pspec)
+        if pspec.program and param.shape == "scalar" and param.value.is_str:
+            check_program(ctx, param, job)
         if pspec.alias_of:
             note = (f"`{pspec.alias_of}` is also given; it wins" if pspec.alias_of in job.params
                     else f"gwfc treats it as `{pspec.alias_of}`")
@@ -132,6 +134,19 @@ def check_params(ctx: Context, job: Job, spec: ActionSpec) -> None:
             msg = f"`{spec.name}` requires the {plural} {names}"
         notes = tuple(f"`{p}`: {spec.params[p].description}" for p in missing if spec.params[p].description)
         sink.report("GW313", at, msg, notes=notes)
+
+
+def check_program(ctx: Context, param: Param, job: Job) -> None:
+    """GW338: `command: python3 -u` names a program called "python3 -u" (no shell splits it)."""
+    words = param.value.value.split()
+    if len(words) < 2:
+        return
+    rest = ", ".join(f'"{w}"' for w in words[1:])
+    args = "put them first in `args`" if "args" in job.params else f"add `args: [{rest}]`"
+    ctx.sink.report("GW338", param.value.span,
+                    f"`{param.name.text}` is one program, and no shell splits it: the container would run a "
+                    f"program named \"{param.value.value.strip()}\"",
+                    notes=(f"write `{param.name.text}: {words[0]}` and pass {rest} as arguments: {args}",))
 
 
 def unknown_param(ctx: Context, job: Job, spec: ActionSpec, param: Param) -> None:
@@ -284,6 +299,8 @@ def check_context_values(ctx: Context, job: Job, has_trigger: bool) -> None:
             near = difflib.get_close_matches(last.lower(), ("url", "ref"), n=1, cutoff=0.6) \
                 if head == "event.github" else []
             close = f"{head}.{near[0]}" if near else None
+            if close is None and last in ("url", "ref") and ("github" in head.split(".") or head == "event"):
+                close = f"event.github.{last}"  # a level left out: `context.github.ref`
             span = locate(ctx.source, param.value.node, 0, len(e.text))
             msg = f"unknown context value `{e.text}`"
             fix = None
@@ -309,6 +326,13 @@ def check_contract(ctx: Context, job: Job, spec: ActionSpec) -> None:
     for name, kind in spec.contract_inputs:
         inp = job.inputs.get(name)
         if inp is None:
+            contract = {n for n, _ in spec.contract_inputs}
+            close = suggest(name, [n for n in job.inputs if n not in contract])
+            if close:  # `modl:` for `model:`
+                span = job.inputs[close].name.span
+                ctx.sink.report("GW318", span, f"`{spec.name}` reads its {kind} input as `{name}`, not `{close}`; "
+                                f"did you mean `{name}`?", fix=rename_fix(span, close, name))
+                continue
             ctx.sink.report("GW318", job.name.span, f"`{spec.name}` reads the {kind} input `{name}`, which "
                             f"{_where(job)} does not declare",
                             notes=(f"add `inputs: {{{name}: PRODUCER.outputs.NAME}}` or an inline "

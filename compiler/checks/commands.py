@@ -28,9 +28,13 @@ _REL_PATH = re.compile(r"(?<![\w./$})-])(inputs|outputs)/([A-Za-z0-9_-]+)")
 _NAME_OK = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]*\Z")
 # `${X:-d}`, `${X-d}`, `${X:=d}`, `${X+d}`, `${X:?m}` … deal with an unset X themselves: only a
 # plain `${X}`, `${X…}` with another operator, or `$X` is looked at (group 1 or 2).
-_VAR = re.compile(r"\$(?<!\$\$)(?:\{([A-Za-z_][A-Za-z0-9_]*)(?![:]?[-=+?])[^}]*\}|([A-Za-z_][A-Za-z0-9_]*))")
+# The name is possessive (`*+`): backtracking must not shorten `${NAME:-x}` to `NAM`.
+_VAR = re.compile(r"\$(?<!\$\$)(?:\{([A-Za-z_][A-Za-z0-9_]*+)(?![:]?[-=+?])[^}]*\}|([A-Za-z_][A-Za-z0-9_]*))")
 _ASSIGN = re.compile(
-    r"(?:^|[\s;&|(`{])(?:export\s+|local\s+|declare\s+(?:-\w+\s+)*|readonly\s+)?([A-Za-z_][A-Za-z0-9_]*)\+?="
+    r"(?:^|[\s;&|(`{])(?:export\s+|local\s+|(?:declare|typeset)\s+(?:[-+]\w+\s+)*|readonly\s+)?"
+    r"([A-Za-z_][A-Za-z0-9_]*)(?:\[[^\]\n]*\])?\+?="
+    r"|\b(?:declare|typeset|local|readonly)\s+(?:[-+]\w+\s+)*([A-Za-z_][A-Za-z0-9_]*(?:[ \t]+[A-Za-z_][A-Za-z0-9_]*)*)"
+    r"(?=\s*(?:$|[;&|)]))"
     r"|\bfor\s+([A-Za-z_][A-Za-z0-9_]*)\s+in\b"
     r"|\bread\s+(?:-\w+\s+)*([A-Za-z_][A-Za-z0-9_ ]*)"
     r"|\bexport\s+([A-Za-z_][A-Za-z0-9_]*)\s*(?:$|[;\n])"
@@ -48,7 +52,9 @@ _SHELL_C = ("-c", "-lc", "-ec", "-xc", "-ceu", "-euc", "-exc", "-xec")
 WELL_KNOWN = frozenset("""
 _ HOME PATH PWD OLDPWD USER LOGNAME HOSTNAME SHELL TERM LANG LC_ALL LC_CTYPE TZ TMPDIR UID EUID
 PPID RANDOM SECONDS LINENO IFS OPTARG OPTIND REPLY PIPESTATUS FUNCNAME BASH BASH_VERSION
-BASH_SOURCE BASHPID HOSTTYPE OSTYPE MACHTYPE SHLVL PS1 PS2 PS4 COLUMNS LINES DEBIAN_FRONTEND
+BASH_SOURCE BASHPID BASH_REMATCH BASH_ARGV BASH_ARGC BASH_LINENO BASH_COMMAND BASH_SUBSHELL
+BASHOPTS BASH_VERSINFO EPOCHSECONDS EPOCHREALTIME SRANDOM GROUPS DIRSTACK HISTFILE HOSTTYPE OSTYPE MACHTYPE
+SHLVL PS1 PS2 PS4 COLUMNS LINES DEBIAN_FRONTEND
 PYTHONPATH PYTHONUNBUFFERED PYTHONHOME VIRTUAL_ENV CONDA_PREFIX CONDA_DEFAULT_ENV
 LD_LIBRARY_PATH LIBRARY_PATH CPATH CUDA_HOME CUDA_PATH CUDA_VERSION CUDA_VISIBLE_DEVICES
 NVIDIA_VISIBLE_DEVICES NVIDIA_DRIVER_CAPABILITIES NCCL_VERSION CUDNN_VERSION JAVA_HOME
@@ -103,7 +109,8 @@ def _is_comment_at(text: str, pos: int) -> bool:
 
 def io_paths(ctx: Context, job: Job, commands: list[tuple[Value, bool]]) -> None:
     """GW323, GW324, GW325."""
-    declared = {"inputs": set(job.inputs), "outputs": set(job.outputs)}
+    # Inputs and outputs that are written but did not build are reported there already.
+    declared = {"inputs": set(job.inputs) | job.broken_inputs, "outputs": set(job.outputs) | job.broken_outputs}
     reported: set[tuple[str, str]] = set()
     for value, _ in commands:
         text = value.value

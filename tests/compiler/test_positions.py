@@ -126,6 +126,8 @@ CASES: list[tuple[str, str, list[tuple[int, int]]]] = [
     ("GW330", "jobs:\n  clone:\n    uses: git-checkout@v1\n    with: {url: https://x/y.git}\n"
               "    inputs:\n      repo: {type: volume}\n", [(6, 20)]),
     ("GW331", "jobs:\n  a:\n" + JOB + "    inputs:\n      v: {type: volume}\n", [(8, 17)]),
+    ("GW338", "jobs:\n  a:\n    uses: container@v1\n    with:\n      image: python:3.11\n"
+              "      command: python3 -u\n", [(6, 16)]),
     ("GW332", "jobs:\n  a:\n" + JOB + "    outputs:\n      s: {type: string}\n  b:\n" + JOB
               + "    needs: [a]\n    inputs:\n      s: ' a.outputs.s'\n", [(16, 10)]),
     ("GW333", "jobs:\n  a:\n" + JOB + "    env:\n      T: secret:my.token\n", [(8, 17)]),

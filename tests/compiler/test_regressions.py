@@ -150,3 +150,119 @@ def test_unknown_target_table_in_config(tmp_path: Path) -> None:
                          capture_output=True, text=True, cwd=tmp_path).stdout
     (d,) = json.loads(out)
     assert d["code"] == "GW602" and "did you mean \"argo\"" in d["message"] and d["line"] == 1
+
+
+# ---- QA of unseen workflows (2026-12-03) ------------------------------------------------
+
+SCRIPT = "jobs:\n  a:\n    uses: script@v1\n    with:\n      image: bash:5\n      script: |\n%s" + T
+
+
+def _script(lines: str, env: str = "") -> list[str]:
+    body = "".join(f"        {line}\n" for line in lines.splitlines())
+    r = check_text(SCRIPT % body + env, dedent=False)
+    return [d.message for d in find(r, "GW326")]
+
+
+def test_parameter_expansion_keeps_the_whole_name() -> None:
+    # `${NAME:-x}` once matched as `$NAM` (the regex backtracked into the name).
+    assert _script('echo "${NAME:-unset}" "${FOO-x}" "${BAR:=y}" "${QUX%.txt}"') == ["`$QUX` is not set by the job's "
+                                                                                     "`env`, `defaults.env` or the "
+                                                                                     "command itself"]
+    assert _script('echo "${QUX%.txt}"', env="    env: {QUX: d}\n") == []
+
+
+def test_declare_array_assignment_and_bash_variables_define() -> None:
+    assert _script('declare -A M; M[k]=v; echo "${M[k]}"\ntypeset -i N\necho "$N $EPOCHSECONDS"') == []
+    assert _script('echo "$UNDEFINED_THING"')
+
+
+def test_command_with_blanks_is_gw338() -> None:
+    r = check_text("jobs:\n  a:\n    uses: container@v1\n    with: {image: python:3, command: python3 -u, args: [t.py]}\n"
+                   + T, dedent=False)
+    (d,) = find(r, "GW338")
+    assert "python3 -u" in d.message and "put them first in `args`" in d.notes[0]
+    r = check_text("jobs:\n  a:\n    uses: container@v1\n    with: {image: python:3, command: bash, args: [-c, x]}\n"
+                   + T, dedent=False)
+    assert not find(r, "GW338")
+
+
+def test_interpolated_gradient_reference_is_written_bare() -> None:
+    r = check_text("on: {github: {branches: {only: main}}}\njobs:\n  a:\n    uses: git-checkout@v1\n"
+                   "    with:\n      url: ${{ context.event.github.url }}\n    outputs: {r: {type: volume}}\n" + T,
+                   dedent=False)
+    (d,) = find(r, "GW310")
+    assert d.fix is not None and d.fix.edits[0].text == "context.event.github.url"
+
+
+def _refs(inputs: str, outputs: str = "{repository: {type: volume}}") -> list[tuple[str, str, str | None]]:
+    r = check_text("inputs:\n  data: {type: dataset, with: {ref: mnist}}\njobs:\n  Clone:\n"
+                   "    uses: git-checkout@v1\n    with: {url: 'https://x/y.git'}\n"
+                   f"    outputs: {outputs}\n" + T + "  Train:\n    needs: [Clone]\n    uses: script@v1\n"
+                   "    with: {image: python:3, script: ls /inputs}\n" + T + f"    inputs: {{d: {inputs}}}\n",
+                   dedent=False)
+    return [(d.code, d.message, d.fix.edits[0].text if d.fix else None) for d in r.diagnostics if d.code < "GW4"]
+
+
+def test_misspelt_workflow_references_get_the_right_form() -> None:
+    assert _refs("workflows.inputs.data")[0][0::2] == ("GW301", "workflow.inputs.data")
+    assert _refs("workflow.input.data")[0][0::2] == ("GW301", "workflow.inputs.data")
+    assert _refs("inputs.data")[0][0::2] == ("GW301", "workflow.inputs.data")
+    (code, msg, fix) = _refs("Clnoe.inputs.data")[0]
+    assert code == "GW302" and fix == "Clone"
+
+
+def test_unique_prefix_suggests_an_output() -> None:
+    (code, msg, fix) = _refs("Clone.outputs.repo")[0]
+    assert code == "GW303" and fix == "repository"
+    assert _refs("Clone.outputs.repo", "{repository: {type: volume}, repos: {type: volume}}")[0][2] is None
+
+
+def test_resources_as_a_string_and_env_as_a_list() -> None:
+    r = check_text("jobs:\n  a:\n    uses: container@v1\n    with: {image: x}\n    resources: C5\n"
+                   "    env:\n      - A=1\n", dedent=False)
+    assert codes(r) == ["GW203", "GW203"]  # no GW322 "no instance type" as well
+    res, env = r.diagnostics
+    assert res.fix is not None and res.fix.edits[0].text == "{instance-type: C5}"
+    assert 'e.g. `A: "1"`' in env.notes[0]
+
+
+def test_create_model_input_near_model_is_renamed() -> None:
+    r = check_text("jobs:\n  m:\n    uses: create-model@v1\n    with: {name: m, type: Custom}\n"
+                   "    inputs: {modl: {type: dataset, with: {ref: x}}}\n    outputs: {model-id: {type: string}}\n"
+                   + T, dedent=False)
+    (d,) = find(r, "GW318")
+    assert where(d) == (5, 14) and d.fix is not None and d.fix.edits[0].text == "model"
+
+
+def test_no_cascades_after_names_and_definitions_already_reported() -> None:
+    producer = ("jobs:\n  p:\n    uses: container@v1\n    with: {image: x, args: [sh, -c, 'echo 1 > /outputs/o']}\n"
+                "    outputs: {o: {type: string}}\n" + T)
+    long = "c" * 70
+    r = check_text(producer + f"  {long}:\n    needs: [p]\n    uses: container@v1\n    with: {{image: x}}\n" + T
+                   + "    inputs: {x: p.outputs.o}\n  d:\n    uses: container@v1\n    with: {image: x}\n" + T
+                   + f"    needs: [{long}]\n", dedent=False)
+    assert codes(r) == ["GW208"]  # not GW405 (o is read) nor GW401 (the long name is reported)
+    r = check_text("jobs:\n  p:\n    uses: container@v1\n    with: {image: x, args: [sh, -c, 'echo 1 > /outputs/o']}\n"
+                   "    outputs: {o: p.outputs.o}\n" + T, dedent=False)
+    assert codes(r) == ["GW320"]  # not GW324 "declares no output"
+    r = check_text(producer.replace("  p:", "  yes:") + "  b:\n    needs: [yes]\n    uses: container@v1\n"
+                   "    with: {image: x}\n" + T + "    inputs: {x: yes.outputs.o}\n", dedent=False)
+    assert codes(r) == ["GW203"]  # not GW309 "add yes to needs"
+    r = check_text("jobs:\n", dedent=False)
+    assert codes(r) == ["GW209"]
+
+
+def test_unknown_workflow_input_lists_the_broken_ones_too() -> None:
+    r = check_text("inputs:\n  raw: {type: datasets, with: {ref: m}}\njobs:\n  t:\n    uses: container@v1\n"
+                   "    with: {image: x}\n" + T + "    inputs: {m: workflow.inputs.missing}\n", dedent=False)
+    (d,) = find(r, "GW304")
+    assert d.notes == ('workflow inputs are "raw"',)
+
+
+def test_context_path_with_a_level_left_out() -> None:
+    base = ("on: {github: {branches: {only: main}}}\njobs:\n  a:\n    uses: git-checkout@v1\n" + T
+            + "    with: {url: 'https://x/y.git', ref: context.%s}\n    outputs: {r: {type: volume}}\n")
+    (d,) = find(check_text(base % "github.ref", dedent=False), "GW316")
+    assert d.fix is not None and d.fix.edits[0].text == "context.event.github.ref"
+    (d,) = find(check_text(base % "github.sha", dedent=False), "GW316")
+    assert d.fix is None
