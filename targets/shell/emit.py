@@ -124,6 +124,19 @@ def secret_variable(name: str) -> str:
     return "GWFC_SECRET_" + re.sub(r"[^A-Z0-9_]", "_", name.upper())
 
 
+def secret_variables(secrets: tuple[str, ...]) -> list[tuple[str, str]]:
+    """(secret name, its variable) for run.sh; UnsafeText when two names share a variable
+    (the support check reports it as GW501 first)."""
+    out: list[tuple[str, str]] = []
+    seen: dict[str, str] = {}
+    for name in secrets:
+        var = secret_variable(name)
+        if seen.setdefault(var, name) != name:
+            raise UnsafeText(f"secrets {seen[var]!r} and {name!r} would both be read from {var}")
+        out.append((name, var))
+    return out
+
+
 def run_dir_name(name: str) -> str:
     """The workflow's directory under `<state>/runs/`: its name, which the IR keeps to
     letters, digits, `.`, `_` and `-` (so two names never share a directory); any other
@@ -331,5 +344,5 @@ def render(ir: IR, options: Options, names: dict[str, str], dir_name: str,
         steps=steps,
         inputs=wf_inputs,
         context=sorted(ctx.items()),
-        secrets=[(s, secret_variable(s)) for s in ir.secrets],
+        secrets=secret_variables(ir.secrets),
     )

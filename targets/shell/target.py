@@ -17,8 +17,11 @@ from gwfc.targets.base import Bundle, EmitContext, map_names, shell_word
 
 from . import emit
 from .runtimes import RUNTIMES
+from .store import valid_name
 
 _ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+#: A version (`3`, `v3`): the local store numbers the versions it commits itself.
+_VERSION_WORD = re.compile(r"v?\d+")
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,6 +81,7 @@ class ShellTarget:
         sink = ctx.sink
         top = Span.point(ir.source_file, 1, 1)
         names = self.job_words(ir, sink)
+        self.secret_variables(ir, sink)
         for step in ir.steps:
             self._step(step, sink, top)
         spans = {s.name: s.span for s in ir.steps}
@@ -133,6 +137,25 @@ class ShellTarget:
         """Job name → the word run.sh uses (a file name, a case label); collisions are GW501."""
         return map_names(((s.name, s.span) for s in ir.steps), shell_word, "job", "shell", sink)
 
+    def secret_variables(self, ir: IR, sink: Sink) -> dict[str, str]:
+        """Secret name → the environment variable run.sh reads its value from
+        (`GWFC_SECRET_<NAME>`). Names that share a variable (`my-key`, `my_key`, `My_Key`) are
+        GW501 once per name, at its first reference after the name it collides with (SPEC.md
+        §3: reported, never merged)."""
+        top = Span.point(ir.source_file, 1, 1)
+        first: dict[str, Span] = {}  # each name at its first reference, in the IR's order
+        for step in ir.steps:
+            for e in step.run.env:
+                if isinstance(e.value, SecretRef):
+                    first.setdefault(e.value.secret, e.span or step.span or top)
+            for _, v in step.op.params if step.op is not None else ():
+                if isinstance(v, SecretRef):
+                    first.setdefault(v.secret, step.span or top)
+        for name in ir.secrets:
+            first.setdefault(name, top)
+        refs: list[tuple[str, Span | None]] = list(first.items())
+        return map_names(refs, emit.secret_variable, "secret", "shell", sink)
+
     def _step(self, step: Step, sink: Sink, top: Span) -> None:
         span = step.span or top
 
@@ -143,8 +166,26 @@ class ShellTarget:
             if isinstance(e.value, SecretRef) and not _ENV_NAME.fullmatch(e.name):
                 lost(f"the secret in \"{e.name}\" needs a variable name of letters, digits and '_'")
         for o in step.outputs:
-            if o.kind == "dataset" and not o.dataset:
+            if o.kind != "dataset":
+                continue
+            if not o.dataset:
                 lost(f"dataset output \"{o.name}\" names no dataset")
+                continue
+            # NAME:TAG tags the new version (as on Argo); a version cannot be chosen (SPEC.md §5).
+            name, _, label = o.dataset.partition(":")
+            if not valid_name(name):
+                sink.report("GW504", o.span or span,
+                            f"job \"{step.name}\": dataset output \"{o.name}\" writes \"{name}\", which is not a "
+                            "name the local dataset store can hold",
+                            notes=("a name is `/`-separated parts of letters, digits, '.', '_' and '-', none of "
+                                   "them a version such as v2, nor \"tags\"",))
+            elif _VERSION_WORD.fullmatch(label):
+                sink.report("GW504", o.span or span,
+                            f"job \"{step.name}\": dataset output \"{o.name}\" names version \"{label}\" of "
+                            f"\"{name}\", but the local store numbers the versions it commits (and "
+                            f"\"{name}:{label}\" already means its version {label.lstrip('v')})",
+                            notes=(f"write \"{name}\" for a new version, or \"{name}:TAG\" (a word such as "
+                                   "\"best\") to tag it",))
         for text in _strings(step):
             if "\x00" in text:
                 lost("a value holds a NUL character, which bash cannot pass on")

@@ -325,7 +325,8 @@ gw_value() {
 # ---- the local dataset and model store ----------------------------------------------------
 # <state>/datasets/<name>/v1, v2, … (committed by renaming a finished temporary directory;
 # a version number is claimed first by mkdir of .claims/vN, so two writers never collide);
-# latest is the highest; tags/<tag> is a file holding a version; team/name nests.
+# latest is the highest; tags/<tag> is a file holding a version (moved by renaming a new file
+# over it: `gwfc dataset add --tag`, and an output written NAME:TAG); team/name nests.
 # `gwfc dataset add` writes the same layout.
 
 GW_NAME_RE='^[A-Za-z0-9][A-Za-z0-9._-]*(/[A-Za-z0-9][A-Za-z0-9._-]*)*$'
@@ -433,6 +434,44 @@ gw_ds_commit() {
     REPLY=v$n
     return 0
   done
+}
+
+# gw_ds_output REF: the dataset and the tag that an output's reference names, in GW_OUT_DS and
+# GW_OUT_TAG (empty for NAME and NAME:latest); 1 with the reason in REPLY. NAME:TAG tags the
+# version the job writes (as the Argo target does); NAME:3 and NAME:v3 are refused: the store
+# numbers its versions itself, and NAME:3 already means its version 3.
+gw_ds_output() {
+  local ref=$1
+  GW_OUT_DS=${ref%%:*} GW_OUT_TAG=''
+  [[ $ref == *:* ]] && GW_OUT_TAG=${ref#*:}
+  [ "$GW_OUT_TAG" = latest ] && GW_OUT_TAG=''
+  if ! gw_ds_name_ok "$GW_OUT_DS"; then
+    REPLY="output dataset \"$GW_OUT_DS\" is not a name the store can hold"
+    return 1
+  fi
+  if [[ $GW_OUT_TAG =~ ^v?[0-9]+$ ]]; then
+    REPLY="output dataset \"$ref\" names version $GW_OUT_TAG, but the store numbers the versions it commits: write \"$GW_OUT_DS\", or \"$GW_OUT_DS:TAG\" to tag the new version"
+    return 1
+  fi
+  if [ -n "$GW_OUT_TAG" ] && ! [[ $GW_OUT_TAG =~ ^[A-Za-z0-9][A-Za-z0-9._-]*$ ]]; then
+    REPLY="output dataset \"$ref\": \"$GW_OUT_TAG\" is not a tag"
+    return 1
+  fi
+  return 0
+}
+
+# gw_ds_tag NAME TAG VERSION: point tags/TAG of dataset NAME at VERSION by renaming a finished
+# temporary file over it (atomic: a reader sees the old version or the new one; a tag that
+# named an older version moves).
+gw_ds_tag() {
+  local dir=$GW_STATE_ABS/datasets/$1/tags tmp
+  tmp=$dir/.$2.tmp.$GW_RUN_ID.$BASHPID
+  mkdir -p -- "$dir" || return 1
+  if ! printf '%s' "$3" > "$tmp" || ! mv -T -- "$tmp" "$dir/$2"; then
+    rm -f -- "$tmp"
+    return 1
+  fi
+  return 0
 }
 
 # gw_json_str TEXT: TEXT as a JSON string in REPLY.
@@ -846,18 +885,23 @@ gw_check_outputs() {
 # gw_commit DIR JOB: datasets become new versions, create-model registers its model; the
 # results file is written. 1 with the reason in REPLY.
 gw_commit() {
-  local dir=$1 job=$2 i name kind ds version record='' id mname mtype
+  local dir=$1 job=$2 i name kind ds tag version record='' id mname mtype
   for (( i = 0; i < ${#S_OUTPUTS[@]}; i += 3 )); do
     name=${S_OUTPUTS[i]} kind=${S_OUTPUTS[i+1]}
     if [ "$kind" = dataset ]; then
-      ds=${S_OUTPUTS[i+2]%%:*}
-      if ! gw_ds_name_ok "$ds"; then REPLY="output dataset \"$ds\" is not a name the store can hold"; return 1; fi
+      gw_ds_output "${S_OUTPUTS[i+2]}" || return 1
+      ds=$GW_OUT_DS tag=$GW_OUT_TAG
       gw_ds_commit "$dir/outputs/$name" "$ds" || { REPLY="cannot commit dataset \"$ds\""; return 1; }
       version=$REPLY
       ln -s -- "$GW_STATE_ABS/datasets/$ds/$version" "$dir/outputs/$name"
+      # The tag moves once the version is in place, so it never names a partial one.
+      if [ -n "$tag" ] && ! gw_ds_tag "$ds" "$tag" "$version"; then
+        REPLY="cannot tag version $version of dataset \"$ds\" as \"$tag\""
+        return 1
+      fi
       gw_hash "$GW_STATE_ABS/datasets/$ds/$version"
       record+="$name $kind $REPLY $ds $version"$'\n'
-      gw_log_line "$dir" "run.sh: output \"$name\" is dataset $ds:$version"
+      gw_log_line "$dir" "run.sh: output \"$name\" is dataset $ds:$version${tag:+ (tagged $tag)}"
     else
       gw_hash "$dir/outputs/$name"
       record+="$name $kind $REPLY"$'\n'
@@ -1089,8 +1133,9 @@ gw_problem() {
 }
 
 # gw_preflight: everything a run needs, checked before any job starts: the runtime, each
-# workflow input, dataset, context value and secret that a selected job reads, and the
-# results of earlier jobs that are not run again. Exits 1 naming what fixes each problem.
+# workflow input, dataset, context value and secret that a selected job reads, the dataset
+# (and tag) each one writes, and the results of earlier jobs that are not run again. Exits 1
+# naming what fixes each problem.
 gw_preflight() {
   declare -gA GW_WF_DATASET=() GW_INLINE_DATASET=() GW_WF_USED=()
   GW_MASKS=()
@@ -1124,6 +1169,10 @@ gw_preflight() {
             gw_problem "job \"$job\", input \"${S_INPUTS[i]}\": $REPLY"
           fi ;;
       esac
+    done
+    for (( i = 0; i < ${#S_OUTPUTS[@]}; i += 3 )); do
+      [ "${S_OUTPUTS[i+1]}" = dataset ] || continue
+      gw_ds_output "${S_OUTPUTS[i+2]}" || gw_problem "job \"$job\", output \"${S_OUTPUTS[i]}\": $REPLY"
     done
     for (( i = 0; i < ${#S_ENV[@]}; i += 3 )); do
       gw_preflight_value "$job" "${S_ENV[i+1]}" "${S_ENV[i+2]}"

@@ -50,6 +50,28 @@ def setup(tmp_path: Path) -> Path:
     return wf
 
 
+def test_run_refuses_secrets_that_share_a_variable(tmp_path: Path) -> None:
+    """QA d03: `secret:my-key` and `secret:my_key` both read GWFC_SECRET_MY_KEY; the run is refused
+    (GW501 at the second reference) before anything is written."""
+    wf = tmp_path / "wf.yaml"
+    wf.write_text(textwrap.dedent("""
+        defaults:
+          env:
+            A: secret:my-key
+        jobs:
+          show:
+            uses: container@v1
+            with: {image: bash:5, args: [bash, -c, 'echo "$A|$B"']}
+            env:
+              B: secret:my_key
+        """))
+    out = gwfc("run", str(wf), cwd=tmp_path, env={"GWFC_SECRET_MY_KEY": "envval"})
+    assert out.returncode == 1, out.stdout + out.stderr
+    assert 'wf.yaml:10:10: error[GW501]: secret "my_key" and "my-key" both become "GWFC_SECRET_MY_KEY"' in out.stderr
+    assert "rename one of them" in out.stderr and "envval" not in out.stdout + out.stderr
+    assert not (tmp_path / ".gwfc").exists()
+
+
 def test_run_with_an_inputs_file_and_a_dataset(tmp_path: Path) -> None:
     wf = setup(tmp_path)
     added = gwfc("dataset", "add", "team/pics", str(tmp_path / "src"), "--tag", "first", cwd=tmp_path)

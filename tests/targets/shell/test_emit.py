@@ -13,7 +13,7 @@ from gwfc.compiler.ir import trivial_placement
 from gwfc.compiler.pipeline import Options, check_path
 from gwfc.targets.base import SUPPORT_FIELDS, EmitContext, registry
 from gwfc.targets.shell import ShellOptions, ShellTarget
-from gwfc.targets.shell.emit import environment, quote
+from gwfc.targets.shell.emit import UnsafeText, environment, quote
 
 from ...conftest import ROOT
 from .helpers import LINT, compile_text, lower
@@ -162,6 +162,62 @@ def test_support_reports_metadata_model_and_host_runtime() -> None:
     assert codes.count("GW502") == 3  # trigger, clusterId, instance types
     assert "GW503" in codes
     assert any(c == "GW511" and "bash:5" in m and "busybox" in m for c, m in found)
+
+
+SECRETS_SHARING_A_VARIABLE = """
+    defaults:
+      env:
+        A: secret:my-key
+    jobs:
+      show:
+        uses: container@v1
+        with: {image: bash:5, args: [bash, -c, 'echo "$A$B$C$D"']}
+        env:
+          B: secret:my_key
+          C: secret:My_Key
+          D: secret:my-key
+      again:
+        uses: container@v1
+        with: {image: bash:5, args: [bash, -c, 'echo "$B"']}
+        env:
+          B: secret:my_key
+    """
+
+
+def test_secrets_sharing_a_variable_are_a_collision() -> None:
+    """`my-key`, `my_key` and `My_Key` would all read GWFC_SECRET_MY_KEY: GW501 at the first
+    reference of each later name (QA d03: they were merged silently)."""
+    ir = lower(SECRETS_SHARING_A_VARIABLE)
+    ctx = EmitContext(sink=Sink())
+    ShellTarget().support(ir, trivial_placement(ir), ShellOptions(), ctx)
+    found = [d for d in ctx.sink.items if d.code == "GW501"]
+    assert [(d.message, d.span.line, d.span.column) for d in found if d.span is not None] == [
+        ('secret "my_key" and "my-key" both become "GWFC_SECRET_MY_KEY" on shell', 10, 10),
+        ('secret "My_Key" and "my-key" both become "GWFC_SECRET_MY_KEY" on shell', 11, 10),
+    ]
+    assert all(d.severity.label == "error" and "rename one of them" in d.notes[0] for d in found)
+    with pytest.raises(UnsafeText, match="GWFC_SECRET_MY_KEY"):  # the emitter, asked all the same
+        ShellTarget().emit(ir, trivial_placement(ir), ShellOptions(), EmitContext(sink=Sink()))
+    distinct = support("jobs:\n  a:\n    uses: container@v1\n    with: {image: bash:5, args: [echo]}\n"
+                       "    env: {A: secret:my-key, B: secret:my-key, C: secret:other_key}\n")
+    assert "GW501" not in [c for c, _ in distinct]
+
+
+@pytest.mark.parametrize(("ref", "refused"), [
+    ("numbers:3", "names version \"3\""), ("numbers:v3", "names version \"v3\""),
+    ("tags:best", "not a name the local dataset store can hold"),
+    ("numbers", None), ("numbers:latest", None), ("numbers:best", None), ("team/numbers:best", None),
+    ("dsr8k5qzn401lb5", None), ("dsr8k5qzn401lb5:klfoyy9", None),
+])
+def test_output_dataset_references(ref: str, refused: str | None) -> None:
+    """An output may tag its new version (as on Argo), never name one: the store numbers them."""
+    found = support("jobs:\n  a:\n    uses: script@v1\n    with: {image: bash:5, script: 'true'}\n"
+                    f"    outputs:\n      d: {{type: dataset, with: {{ref: '{ref}'}}}}\n")
+    errors = [m for c, m in found if c == "GW504"]
+    if refused is None:
+        assert errors == []
+    else:
+        assert len(errors) == 1 and refused in errors[0] and 'dataset output "d"' in errors[0]
 
 
 def test_no_host_runtime_note_for_docker() -> None:

@@ -4,11 +4,13 @@ parallel branches, failures, timeouts, secrets and hostile text."""
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from gwfc.targets.shell.store import Store
 
-from .helpers import compile_text, latest_run, need_bwrap, output, run_script, status, statuses
+from .helpers import compile_ir, compile_text, latest_run, lower, need_bwrap, output, run_script, status, statuses
 
 pytestmark = pytest.mark.usefixtures("bwrap")
 
@@ -121,6 +123,60 @@ def test_dataset_versions_produced_and_consumed(tmp_path: Path) -> None:
     (state / "datasets" / "numbers" / "tags" / "gold").write_text("v1")
     assert run_script(script, "--input", "chosen=numbers:gold", cwd=tmp_path).returncode == 0
     assert output(latest_run(state), "read", "r") == b"twooneone"
+
+
+TAGGED = """
+    jobs:
+      write:
+        uses: script@v1
+        with: {{image: bash:5, script: 'printf %s {value} > /outputs/d/value.txt'}}
+        outputs:
+          d: {{type: dataset, with: {{ref: "{ref}"}}}}
+    """
+READ_TAG = """
+    jobs:
+      read:
+        uses: script@v1
+        with: {image: bash:5, script: 'cat /inputs/t/value.txt > /outputs/r'}
+        inputs:
+          t: {type: dataset, with: {ref: "numbers:best"}}
+        outputs:
+          r: {type: string}
+    """
+
+
+def test_an_output_tag_points_at_the_new_version_and_moves(tmp_path: Path) -> None:
+    """`ref: NAME:TAG` on an output commits the version, then tags it (QA d02: the tag was dropped)."""
+    state = tmp_path / ".gwfc"
+    for value in ("one", "two"):
+        out = run_script(compile_text(TAGGED.format(value=value, ref="numbers:best"), tmp_path / value),
+                         cwd=tmp_path)
+        assert out.returncode == 0, out.stdout + out.stderr
+    assert (state / "datasets" / "numbers" / "tags" / "best").read_text() == "v2"  # moved from v1
+    assert [(d.name, d.versions, d.tags) for d in Store(state).entries()] == \
+        [("numbers", ("v1", "v2"), (("best", "v2"),))]
+    assert not [f.name for f in (state / "datasets" / "numbers" / "tags").iterdir() if f.name != "best"]
+    log = (latest_run(state) / "steps" / "write" / "log").read_text()
+    assert 'run.sh: output "d" is dataset numbers:v2 (tagged best)' in log
+    # another workflow reads the tag; `latest` writes a version and leaves the tag alone
+    out = run_script(compile_text(TAGGED.format(value="three", ref="numbers:latest"), tmp_path / "three"),
+                     cwd=tmp_path)
+    assert out.returncode == 0, out.stdout + out.stderr
+    out = run_script(compile_text(READ_TAG, tmp_path / "read"), cwd=tmp_path)
+    assert out.returncode == 0, out.stdout + out.stderr
+    assert output(latest_run(state), "read", "r") == b"two"
+    assert Store(state).resolve("numbers:best") == state / "datasets" / "numbers" / "v2"
+
+
+def test_an_output_naming_a_version_is_refused_before_any_job(tmp_path: Path) -> None:
+    """GW504 at compile time; run.sh of an edited IR refuses it before starting (no run made)."""
+    ir = lower(TAGGED.format(value="x", ref="numbers:best"))
+    step = ir.steps[0]
+    edited = replace(ir, steps=(replace(step, outputs=(replace(step.outputs[0], dataset="numbers:3"),)),))
+    out = run_script(compile_ir(edited, tmp_path), cwd=tmp_path)
+    assert out.returncode == 1
+    assert 'job "write", output "d": output dataset "numbers:3" names version 3' in out.stderr
+    assert not (tmp_path / ".gwfc").exists()
 
 
 def test_missing_dataset_stops_before_any_job(tmp_path: Path) -> None:

@@ -87,8 +87,9 @@ gw_problem() {
 }
 
 # gw_preflight: everything a run needs, checked before any job starts: the runtime, each
-# workflow input, dataset, context value and secret that a selected job reads, and the
-# results of earlier jobs that are not run again. Exits 1 naming what fixes each problem.
+# workflow input, dataset, context value and secret that a selected job reads, the dataset
+# (and tag) each one writes, and the results of earlier jobs that are not run again. Exits 1
+# naming what fixes each problem.
 gw_preflight() {
   declare -gA GW_WF_DATASET=() GW_INLINE_DATASET=() GW_WF_USED=()
   GW_MASKS=()
@@ -122,6 +123,10 @@ gw_preflight() {
             gw_problem "job \"$job\", input \"${S_INPUTS[i]}\": $REPLY"
           fi ;;
       esac
+    done
+    for (( i = 0; i < ${#S_OUTPUTS[@]}; i += 3 )); do
+      [ "${S_OUTPUTS[i+1]}" = dataset ] || continue
+      gw_ds_output "${S_OUTPUTS[i+2]}" || gw_problem "job \"$job\", output \"${S_OUTPUTS[i]}\": $REPLY"
     done
     for (( i = 0; i < ${#S_ENV[@]}; i += 3 )); do
       gw_preflight_value "$job" "${S_ENV[i+1]}" "${S_ENV[i+2]}"

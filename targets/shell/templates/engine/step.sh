@@ -158,18 +158,23 @@ gw_check_outputs() {
 # gw_commit DIR JOB: datasets become new versions, create-model registers its model; the
 # results file is written. 1 with the reason in REPLY.
 gw_commit() {
-  local dir=$1 job=$2 i name kind ds version record='' id mname mtype
+  local dir=$1 job=$2 i name kind ds tag version record='' id mname mtype
   for (( i = 0; i < ${#S_OUTPUTS[@]}; i += 3 )); do
     name=${S_OUTPUTS[i]} kind=${S_OUTPUTS[i+1]}
     if [ "$kind" = dataset ]; then
-      ds=${S_OUTPUTS[i+2]%%:*}
-      if ! gw_ds_name_ok "$ds"; then REPLY="output dataset \"$ds\" is not a name the store can hold"; return 1; fi
+      gw_ds_output "${S_OUTPUTS[i+2]}" || return 1
+      ds=$GW_OUT_DS tag=$GW_OUT_TAG
       gw_ds_commit "$dir/outputs/$name" "$ds" || { REPLY="cannot commit dataset \"$ds\""; return 1; }
       version=$REPLY
       ln -s -- "$GW_STATE_ABS/datasets/$ds/$version" "$dir/outputs/$name"
+      # The tag moves once the version is in place, so it never names a partial one.
+      if [ -n "$tag" ] && ! gw_ds_tag "$ds" "$tag" "$version"; then
+        REPLY="cannot tag version $version of dataset \"$ds\" as \"$tag\""
+        return 1
+      fi
       gw_hash "$GW_STATE_ABS/datasets/$ds/$version"
       record+="$name $kind $REPLY $ds $version"$'\n'
-      gw_log_line "$dir" "run.sh: output \"$name\" is dataset $ds:$version"
+      gw_log_line "$dir" "run.sh: output \"$name\" is dataset $ds:$version${tag:+ (tagged $tag)}"
     else
       gw_hash "$dir/outputs/$name"
       record+="$name $kind $REPLY"$'\n'

@@ -2,7 +2,8 @@
 # ---- the local dataset and model store ----------------------------------------------------
 # <state>/datasets/<name>/v1, v2, … (committed by renaming a finished temporary directory;
 # a version number is claimed first by mkdir of .claims/vN, so two writers never collide);
-# latest is the highest; tags/<tag> is a file holding a version; team/name nests.
+# latest is the highest; tags/<tag> is a file holding a version (moved by renaming a new file
+# over it: `gwfc dataset add --tag`, and an output written NAME:TAG); team/name nests.
 # `gwfc dataset add` writes the same layout.
 
 GW_NAME_RE='^[A-Za-z0-9][A-Za-z0-9._-]*(/[A-Za-z0-9][A-Za-z0-9._-]*)*$'
@@ -110,6 +111,44 @@ gw_ds_commit() {
     REPLY=v$n
     return 0
   done
+}
+
+# gw_ds_output REF: the dataset and the tag that an output's reference names, in GW_OUT_DS and
+# GW_OUT_TAG (empty for NAME and NAME:latest); 1 with the reason in REPLY. NAME:TAG tags the
+# version the job writes (as the Argo target does); NAME:3 and NAME:v3 are refused: the store
+# numbers its versions itself, and NAME:3 already means its version 3.
+gw_ds_output() {
+  local ref=$1
+  GW_OUT_DS=${ref%%:*} GW_OUT_TAG=''
+  [[ $ref == *:* ]] && GW_OUT_TAG=${ref#*:}
+  [ "$GW_OUT_TAG" = latest ] && GW_OUT_TAG=''
+  if ! gw_ds_name_ok "$GW_OUT_DS"; then
+    REPLY="output dataset \"$GW_OUT_DS\" is not a name the store can hold"
+    return 1
+  fi
+  if [[ $GW_OUT_TAG =~ ^v?[0-9]+$ ]]; then
+    REPLY="output dataset \"$ref\" names version $GW_OUT_TAG, but the store numbers the versions it commits: write \"$GW_OUT_DS\", or \"$GW_OUT_DS:TAG\" to tag the new version"
+    return 1
+  fi
+  if [ -n "$GW_OUT_TAG" ] && ! [[ $GW_OUT_TAG =~ ^[A-Za-z0-9][A-Za-z0-9._-]*$ ]]; then
+    REPLY="output dataset \"$ref\": \"$GW_OUT_TAG\" is not a tag"
+    return 1
+  fi
+  return 0
+}
+
+# gw_ds_tag NAME TAG VERSION: point tags/TAG of dataset NAME at VERSION by renaming a finished
+# temporary file over it (atomic: a reader sees the old version or the new one; a tag that
+# named an older version moves).
+gw_ds_tag() {
+  local dir=$GW_STATE_ABS/datasets/$1/tags tmp
+  tmp=$dir/.$2.tmp.$GW_RUN_ID.$BASHPID
+  mkdir -p -- "$dir" || return 1
+  if ! printf '%s' "$3" > "$tmp" || ! mv -T -- "$tmp" "$dir/$2"; then
+    rm -f -- "$tmp"
+    return 1
+  fi
+  return 0
 }
 
 # gw_json_str TEXT: TEXT as a JSON string in REPLY.
