@@ -339,9 +339,12 @@ def ir_cmd(
     if output is None:
         sys.stdout.write(text)
     else:
-        from .fileio import atomic_write
+        from .fileio import write_output
 
-        atomic_write(output, text)
+        try:
+            write_output(output, text)
+        except OSError as exc:
+            usage(f"-o {output}: {exc.strerror or exc}")
 
 
 @app.command()
@@ -397,7 +400,7 @@ def compile_cmd(
 ) -> None:
     """Compile a workflow into a target's artifacts (written atomically with -o)."""
     from gwfc.compiler.ir import trivial_placement
-    from gwfc.targets.base import EmitContext, parse_options, write_bundle
+    from gwfc.targets.base import EmitContext, OutputError, parse_options, write_bundle
 
     tgt = find_target(target)
     set_values = parse_pairs(sets, "--set")
@@ -448,7 +451,10 @@ def compile_cmd(
     if bundle is None or any(d.severity is Severity.ERROR for d in diags):
         raise typer.Exit(EXIT_PROBLEMS)
     if output is not None:
-        write_bundle(bundle, output)
+        try:
+            write_bundle(bundle, output)
+        except OutputError as exc:
+            usage(f"-o: {exc}")
         return
     if len(bundle.files) != 1:
         usage(f"the {tgt.name} target writes {len(bundle.files)} files "

@@ -24,3 +24,17 @@ def atomic_write(path: Path, text: str, mode: int = 0o644) -> None:
         except OSError:
             pass
         raise
+
+
+def write_output(path: Path, text: str) -> None:
+    """Write a command's output file (`gwfc ir -o`): atomically for a regular file or a new
+    one; straight into anything else that exists and is not a directory (`/dev/null`, a pipe,
+    `/dev/stdout`), which a rename would replace."""
+    path = Path(path)
+    if path.is_dir():
+        raise IsADirectoryError(21, "is a directory; -o takes a file")
+    if path.exists() and not path.is_file():
+        with open(path, "w", encoding="utf-8", newline="\n") as fh:
+            fh.write(text)
+        return
+    atomic_write(path, text)

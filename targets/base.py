@@ -240,13 +240,33 @@ def get_target(name: str) -> Target | None:
 
 # ---- writing ---------------------------------------------------------------------------
 
+#: The file gwfc leaves in every directory it writes with `-o`: only such a directory (or an
+#: empty one) is ever replaced, so `-o .` or `-o ~` can never delete what the user keeps there.
+BUNDLE_MARKER = ".gwfc-bundle"
+
+
+class OutputError(Exception):
+    """`-o` names a place gwfc must not write a bundle to (a usage error)."""
+
+
 def write_bundle(bundle: Bundle, out_dir: Path) -> None:
     """Write a bundle into `out_dir` through a temporary directory and a rename, so an error
-    leaves nothing behind. An existing `out_dir` is replaced only when the new one is complete."""
-    out_dir = out_dir.resolve()
+    leaves nothing behind. An existing `out_dir` is replaced, once the new one is complete,
+    only when it is empty or an earlier bundle (it holds BUNDLE_MARKER); anything else is an
+    OutputError and nothing is written."""
+    out_dir = Path(os.path.abspath(out_dir))  # not resolve(): a symlink is replaced, not its target
+    if out_dir.is_symlink() or (out_dir.exists() and not out_dir.is_dir()):
+        raise OutputError(f"{out_dir} exists and is not a directory; -o takes a directory (new, empty, "
+                          "or written by gwfc before)")
+    if out_dir.is_dir() and any(out_dir.iterdir()) and not (out_dir / BUNDLE_MARKER).is_file():
+        raise OutputError(f"{out_dir} is not empty and was not written by gwfc (it has no {BUNDLE_MARKER}); "
+                          "gwfc replaces only its own output directories: choose a new or empty directory")
     parent = out_dir.parent
-    parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=parent))
+    try:
+        parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=parent))
+    except OSError as exc:
+        raise OutputError(f"cannot create {out_dir}: {exc.strerror or exc}") from None
     try:
         for rel, f in sorted(bundle.files.items()):
             path = tmp / rel
@@ -254,6 +274,9 @@ def write_bundle(bundle: Bundle, out_dir: Path) -> None:
             with open(path, "w", encoding="utf-8", newline="\n") as fh:
                 fh.write(f.text)
             os.chmod(path, f.mode)
+        with open(tmp / BUNDLE_MARKER, "w", encoding="utf-8", newline="\n") as fh:
+            fh.write("written by `gwfc compile -o`; gwfc replaces this directory when it compiles into it "
+                     "again\n")
         os.chmod(tmp, 0o755)
         if out_dir.exists():
             old = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.old.", dir=parent))
@@ -262,8 +285,10 @@ def write_bundle(bundle: Bundle, out_dir: Path) -> None:
             shutil.rmtree(old, ignore_errors=True)
         else:
             os.rename(tmp, out_dir)
-    except BaseException:
+    except BaseException as exc:
         shutil.rmtree(tmp, ignore_errors=True)
+        if isinstance(exc, OSError):
+            raise OutputError(f"cannot write {out_dir}: {exc.strerror or exc}") from None
         raise
 
 

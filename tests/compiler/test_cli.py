@@ -257,3 +257,43 @@ def test_bad_ignore_patterns_are_usage_errors(files: dict[str, Path]) -> None:
     for pattern in ("", "G", "GW999", "nonsense"):
         r = gwfc("check", "--ignore", pattern, str(files["bad.yaml"]))
         assert r.returncode == 2 and "--ignore" in r.stderr, pattern
+
+
+def test_compile_output_never_replaces_what_gwfc_did_not_write(files: dict[str, Path], tmp_path: Path) -> None:
+    good = str(files["good.yaml"])
+    keep = tmp_path / "keep"
+    keep.mkdir()
+    (keep / "notes.txt").write_text("mine")
+    r = gwfc("compile", good, "--target", "shell", "-o", str(keep))
+    assert r.returncode == 2 and "not written by gwfc" in r.stderr and "Traceback" not in r.stderr
+    assert [p.name for p in keep.iterdir()] == ["notes.txt"]
+    a_file = tmp_path / "file.txt"
+    a_file.write_text("mine")
+    r = gwfc("compile", good, "--target", "shell", "-o", str(a_file))
+    assert r.returncode == 2 and "not a directory" in r.stderr and a_file.read_text() == "mine"
+    link = tmp_path / "link"
+    link.symlink_to(keep)
+    r = gwfc("compile", good, "--target", "shell", "-o", str(link))
+    assert r.returncode == 2 and (keep / "notes.txt").exists() and link.is_symlink()
+    # A new directory, then the same one again: an earlier bundle is replaced whole.
+    out = tmp_path / "out"
+    assert gwfc("compile", good, "--target", "shell", "-o", str(out)).returncode == 0
+    assert sorted(p.name for p in out.iterdir()) == [".gwfc-bundle", "run.sh"]
+    (out / "stale.txt").write_text("old")
+    assert gwfc("compile", good, "--target", "shell", "-o", str(out)).returncode == 0
+    assert sorted(p.name for p in out.iterdir()) == [".gwfc-bundle", "run.sh"]
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    assert gwfc("compile", good, "--target", "shell", "-o", str(empty)).returncode == 0
+
+
+def test_ir_output_writes_into_a_pipe_without_replacing_it(files: dict[str, Path], tmp_path: Path) -> None:
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    reader = subprocess.Popen(["cat", str(fifo)], stdout=subprocess.PIPE, text=True)
+    r = gwfc("ir", str(files["good.yaml"]), "-o", str(fifo))
+    out, _ = reader.communicate(timeout=30)
+    assert r.returncode == 0, r.stderr
+    assert json.loads(out)["gwfc-ir"] == 1 and fifo.is_fifo()
+    r = gwfc("ir", str(files["good.yaml"]), "-o", str(tmp_path))
+    assert r.returncode == 2 and "is a directory" in r.stderr

@@ -302,7 +302,7 @@ def test_cli_writes_the_bundle_with_namespace_alias(tmp_path: Path) -> None:
                         "argo", "--namespace", "ml", "--set", "kind=WorkflowTemplate", "-o", str(out)],
                        cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert r.returncode == 0, r.stderr
-    assert sorted(p.name for p in out.iterdir()) == ["workflow.yaml"]
+    assert sorted(p.name for p in out.iterdir()) == [".gwfc-bundle", "workflow.yaml"]
     doc = load_yaml((out / "workflow.yaml").read_text())
     assert doc["kind"] == "WorkflowTemplate" and doc["metadata"]["namespace"] == "ml"
 
