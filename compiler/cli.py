@@ -55,7 +55,8 @@ def _color(stream: Any, no_color: bool) -> bool:
 def load_cfg(path: Optional[Path], sink: Sink) -> Config:
     """The configuration (GW6xx diagnostics into sink)."""
     if path is not None and not path.is_file():
-        usage(f"configuration file not found: {path}")
+        usage(f"--config {path}: " + ("a directory, not a file (give its gwfc.toml)" if path.is_dir()
+                                      else "no such file"))
     cfg = load_config(path, sink)
     if cfg.targets:  # [targets.NAME] tables must name installed targets
         from gwfc.targets.base import registry
@@ -336,8 +337,10 @@ def ir_cmd(
     r, _ = load_checked(file, config, name, stdin_filename, no_color, debug)
     assert r.ir is not None
     text = r.ir.dumps()
-    if output is None:
+    if output is None or str(output) == "-":
         sys.stdout.write(text)
+    elif not str(output).strip():
+        usage("-o takes a file name (or - for stdout)")
     else:
         from .fileio import write_output
 
@@ -382,7 +385,7 @@ def parse_pairs(pairs: list[str], flag: str) -> dict[str, str]:
 @app.command("compile")
 def compile_cmd(
     file: str = typer.Argument(..., help="Workflow file (`-` for stdin), or an IR file with --from-ir."),
-    target: str = typer.Option(..., "--target", "-t", help="shell, argo, compose, slurm (or a plugin)."),
+    target: str = typer.Option(..., "--target", "-t", help="The target: shell or argo (or an installed plugin's name)."),
     output: Optional[Path] = typer.Option(None, "-o", "--output", help="Directory to write the bundle into."),
     sets: list[str] = typer.Option([], "--set", help="Target option KEY=VALUE, the keys of the targets.NAME "
                                    "table of gwfc.toml. Repeatable."),
@@ -400,7 +403,7 @@ def compile_cmd(
 ) -> None:
     """Compile a workflow into a target's artifacts (written atomically with -o)."""
     from gwfc.compiler.ir import trivial_placement
-    from gwfc.targets.base import EmitContext, OutputError, parse_options, write_bundle
+    from gwfc.targets.base import EmitContext, OutputError, check_context_flags, parse_options, write_bundle
 
     tgt = find_target(target)
     set_values = parse_pairs(sets, "--set")
@@ -431,6 +434,7 @@ def compile_cmd(
     ctx = EmitContext(profile=cfg.profile(), sink=sink, inputs=parse_pairs(inputs, "--input"),
                       context=parse_pairs(contexts, "--context"),
                       option_spans={k.replace("_", "-"): span_of(k) for k in raw})
+    check_context_flags(ir, ctx.context, sink)
     placement = trivial_placement(ir)
     bundle = None
     try:
@@ -451,6 +455,8 @@ def compile_cmd(
     if bundle is None or any(d.severity is Severity.ERROR for d in diags):
         raise typer.Exit(EXIT_PROBLEMS)
     if output is not None:
+        if not str(output).strip() or str(output) == "-":
+            usage("-o takes a directory; without -o a one-file target prints to stdout")
         try:
             write_bundle(bundle, output)
         except OutputError as exc:
@@ -473,6 +479,11 @@ def read_ir(file: str) -> Any:
         data = json.loads(text)
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
         usage(f"cannot read the IR {file}: {exc}")
+    version = data.get("gwfc-ir") if isinstance(data, dict) else None
+    if isinstance(data, dict) and version != 1:
+        usage(f"{file} is a gwfc IR of version {version!r}; this gwfc reads version 1 (write it again with "
+              "this gwfc's `gwfc ir`)" if version is not None else f"{file} is not a gwfc IR: it has no \"gwfc-ir\" "
+              "version (write it with `gwfc ir`)")
     problems = validate_ir(data)
     if problems:
         usage(f"{file} is not a gwfc IR: " + "; ".join(problems[:5]))
@@ -482,16 +493,34 @@ def read_ir(file: str) -> Any:
         raise Usage(f"{file} is not a gwfc IR: {exc}") from None
 
 
-@app.command()
-def version() -> None:
-    """Print gwfc's version."""
+def _version_text() -> str:
     from importlib import metadata
 
     try:
         v = metadata.version("gwfc")
     except metadata.PackageNotFoundError:
         v = "unknown"
-    sys.stdout.write(f"gwfc {v}\n")
+    return f"gwfc {v}\n"
+
+
+@app.command()
+def version() -> None:
+    """Print gwfc's version."""
+    sys.stdout.write(_version_text())
+
+
+def _version_flag(value: bool) -> None:
+    if value:
+        sys.stdout.write(_version_text())
+        raise typer.Exit(EXIT_OK)
+
+
+@app.callback()
+def _root(
+    show_version: bool = typer.Option(False, "--version", "-V", callback=_version_flag, is_eager=True,
+                                      help="Print gwfc's version and exit."),
+) -> None:
+    """Check, compile and run Paperspace Gradient workflows."""
 
 
 def _register_extensions() -> None:
@@ -511,6 +540,12 @@ def _register_extensions() -> None:
 def main() -> None:
     """Entry point of the `gwfc` console script."""
     _register_extensions()
+    if "NO_COLOR" in os.environ:
+        # Plain help and usage errors: rich would drop the colours but keep bold and dim.
+        import typer.core
+        import typer.main
+
+        typer.core.HAS_RICH = typer.main.HAS_RICH = False  # type: ignore[attr-defined]
     try:
         app()  # click's standalone mode: its usage errors exit 2, typer.Exit exits with its code
     except Usage as exc:

@@ -238,6 +238,33 @@ def get_target(name: str) -> Target | None:
     return None
 
 
+# ---- values from outside -------------------------------------------------------------------
+
+#: The context paths GitHub-triggered runs fill in (SPEC.md §9): giving one a workflow does not
+#: read is harmless (a CI script may pass both to every workflow).
+GITHUB_CONTEXT = ("event.github.url", "event.github.ref")
+
+
+def check_context_flags(ir: IR, given: Iterable[str], sink: Sink) -> None:
+    """GW604 for a `--context PATH=…` the workflow does not read and the format does not
+    define (a misspelt path would otherwise be dropped without a word), with a did-you-mean."""
+    import difflib
+
+    used = list(ir.context_used)
+    known = [*used, *(p for p in GITHUB_CONTEXT if p not in used), *(p for p, _ in ir.context if p not in used)]
+    for raw in given:
+        path = raw.removeprefix("context.")
+        if path in known:
+            continue
+        close = difflib.get_close_matches(path, known, n=1, cutoff=0.6)
+        msg = f"--context \"{raw}\": the workflow reads no context value `context.{path}`"
+        if close:
+            msg += f"; did you mean `{close[0]}`?"
+        notes = (f"it reads {', '.join(f'`context.{p}`' for p in used)}" if used
+                 else "it reads no context values",)
+        sink.report("GW604", Span.point("--context", 1, 1), msg, notes=notes)
+
+
 # ---- writing ---------------------------------------------------------------------------
 
 #: The file gwfc leaves in every directory it writes with `-o`: only such a directory (or an
@@ -255,7 +282,10 @@ def write_bundle(bundle: Bundle, out_dir: Path) -> None:
     only when it is empty or an earlier bundle (it holds BUNDLE_MARKER); anything else is an
     OutputError and nothing is written."""
     out_dir = Path(os.path.abspath(out_dir))  # not resolve(): a symlink is replaced, not its target
-    if out_dir.is_symlink() or (out_dir.exists() and not out_dir.is_dir()):
+    if out_dir.is_symlink():
+        raise OutputError(f"{out_dir} is a symbolic link; gwfc replaces the directory it writes, so give the "
+                          f"directory itself ({os.path.realpath(out_dir)})")
+    if out_dir.exists() and not out_dir.is_dir():
         raise OutputError(f"{out_dir} exists and is not a directory; -o takes a directory (new, empty, "
                           "or written by gwfc before)")
     if out_dir.is_dir() and any(out_dir.iterdir()) and not (out_dir / BUNDLE_MARKER).is_file():

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import asyncio
 import fnmatch
+import json
 import logging
 import sys
 import threading
@@ -130,6 +131,15 @@ class GwfcProtocol(LanguageServerProtocol):
 
     def handle_message(self, message: Any) -> None:
         if message is _ANSWERED:
+            return
+        if isinstance(message, dict):  # JSON that is no JSON-RPC message (`{}`): pygls passes it on raw
+            msg_id = message.get("id")
+            log.warning("not a JSON-RPC message: %.200s", json.dumps(message))
+            error = lsp.ResponseError(code=lsp.ErrorCodes.InvalidRequest,
+                                      message="not a JSON-RPC 2.0 request, response or notification")
+            # JSON-RPC answers an invalid request with its id, or null when it has none.
+            self._send_response(msg_id if isinstance(msg_id, (int, str)) else None,  # type: ignore[arg-type]
+                                error=error)
             return
         if self._shutdown and isinstance(message, RPCRequest) and message.method != lsp.EXIT:
             self._send_response(message.id, error=lsp.ResponseError(

@@ -297,3 +297,36 @@ def test_ir_output_writes_into_a_pipe_without_replacing_it(files: dict[str, Path
     assert json.loads(out)["gwfc-ir"] == 1 and fifo.is_fifo()
     r = gwfc("ir", str(files["good.yaml"]), "-o", str(tmp_path))
     assert r.returncode == 2 and "is a directory" in r.stderr
+
+
+def test_version_flag_and_plain_usage_errors_under_no_color() -> None:
+    for flag in ("--version", "-V", "version"):
+        r = gwfc(flag)
+        assert r.returncode == 0 and r.stdout.startswith("gwfc ") and r.stdout.count("\n") == 1
+    # FORCE_COLOR makes rich style as on a terminal; NO_COLOR must win over it, bold and dim included.
+    r = gwfc("check", "--bogus", env={"FORCE_COLOR": "1", "COLUMNS": "80"})
+    assert r.returncode == 2 and "\x1b[" in r.stderr
+    r = subprocess.run([sys.executable, "-m", "gwfc.compiler.cli", "check", "--bogus"], capture_output=True,
+                       text=True, env={**os.environ, "NO_COLOR": "1", "FORCE_COLOR": "1", "COLUMNS": "80"})
+    assert r.returncode == 2 and "--bogus" in r.stderr and "\x1b[" not in r.stderr
+
+
+def test_an_ir_of_another_version_says_so(tmp_path: Path) -> None:
+    ir = tmp_path / "v99.json"
+    ir.write_text('{"gwfc-ir": 99}')
+    r = gwfc("compile", str(ir), "--from-ir", "--target", "shell")
+    assert r.returncode == 2 and "version 99" in r.stderr and "reads version 1" in r.stderr
+
+
+def test_misspelt_context_flag_is_gw604(tmp_path: Path) -> None:
+    wf = ROOT / "examples" / "train.yaml"
+    r = gwfc("compile", str(wf), "--target", "argo", "--context", "event.github.rul=x")
+    assert r.returncode == 1 and "GW604" in r.stderr and "did you mean `event.github.url`" in r.stderr
+    r = gwfc("compile", str(ROOT / "examples" / "hello.yaml"), "--target", "argo",
+             "--context", "context.event.github.ref=main")  # a GitHub path the workflow does not read: fine
+    assert r.returncode == 0, r.stderr
+
+
+def test_config_that_is_a_directory(files: dict[str, Path], tmp_path: Path) -> None:
+    r = gwfc("check", str(files["good.yaml"]), "--config", str(tmp_path))
+    assert r.returncode == 2 and "a directory, not a file" in r.stderr

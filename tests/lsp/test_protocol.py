@@ -335,3 +335,15 @@ def test_completion_edits_applied_by_the_client(client: RawClient) -> None:
     item = next(i for i in items["items"] if i["label"] == "prep")
     new = apply_edits(text, [item["textEdit"]])
     assert "needs: [prep]," in new
+
+
+def test_json_that_is_no_jsonrpc_message_is_an_invalid_request(client: RawClient) -> None:
+    """`{}` reached pygls' dispatcher raw: a traceback on stderr and a 'dict has no attribute'
+    message shown to the user."""
+    start = client.mark()
+    client.send({})
+    client.send({"id": 7, "params": {}})  # no method, no result: not a request either
+    err = client.wait(lambda m: "error" in m and m.get("id") == 7, start=start)
+    assert err is not None and err["error"]["code"] == -32600
+    assert not [m for m in client.messages[start:] if m.get("method") == "window/showMessage"]
+    assert client.request("shutdown")["result"] is None  # still serving
