@@ -408,6 +408,8 @@ def compile_cmd(
     tgt = find_target(target)
     set_values = parse_pairs(sets, "--set")
     if namespace is not None:
+        if set_values.get("namespace", namespace) != namespace:
+            usage(f"--namespace {namespace!r} and --set namespace={set_values['namespace']!r} disagree; give one")
         set_values["namespace"] = namespace
     sink = Sink()
     source: SourceFile | None = None
@@ -426,6 +428,8 @@ def compile_cmd(
     raw = dict(cfg.targets.get(tgt.name, {}))
     raw.update(set_values)
     def span_of(key: str) -> Span:
+        if key == "namespace" and namespace is not None:
+            return Span.point("--namespace", 1, 1)
         if key in set_values:
             return Span.point("--set", 1, 1)
         return cfg.key_span(f"targets.{tgt.name}.{key}")

@@ -13,6 +13,7 @@ read by name must be fixed when the run starts (before the run's own commits mov
 
 from __future__ import annotations
 
+import difflib
 import json
 import posixpath
 import re
@@ -156,8 +157,11 @@ class Builder:
         known = {i.name: i for i in self.ir.inputs}
         for name in given:
             if name not in known:
-                self.sink.report("GW604", where(self.ir, None), f"--input \"{name}\": the workflow has no input "
-                                 f"\"{name}\"", notes=(f"inputs: {', '.join(known) or 'none'}",), severity=ERROR)
+                close = difflib.get_close_matches(name, list(known), n=1, cutoff=0.6)
+                hint = f"; did you mean \"{close[0]}\"?" if close else ""
+                self.sink.report("GW604", Span.point("--input", 1, 1), f"--input \"{name}\": the workflow has no "
+                                 f"input \"{name}\"{hint}", notes=(f"its inputs are {', '.join(known) or 'none'}",),
+                                 severity=ERROR)
         out: dict[str, str | None] = {}
         for wi in self.ir.inputs:
             value = given.get(wi.name, wi.default)
