@@ -8,7 +8,7 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Optional
+from typing import TYPE_CHECKING, NoReturn, Optional
 
 import typer
 
@@ -27,7 +27,7 @@ def _err(text: str) -> None:
     sys.stderr.write(text + "\n")
 
 
-def _usage(message: str) -> None:
+def _usage(message: str) -> NoReturn:
     """A usage error: exit status 2 (as `gwfc.compiler.cli.usage`)."""
     _err(f"gwfc: error: {message}")
     raise typer.Exit(2)
@@ -71,32 +71,57 @@ def _readable(flag: str, path: Path, what: str, nul: bool = False) -> None:
         _usage(f"{flag} {path}: holds a NUL byte; it must be text (NAME=value lines)")
 
 
+def _secrets_file(path: Path) -> None:
+    """A usage error unless `--secrets-file` can be read and every line is one that run.sh
+    reads: the line numbers of the others are named, never their text (it may be a secret)."""
+    from .values import MAX_REPORTED, secrets_file_problems
+
+    _readable("--secrets-file", path, "secrets file", nul=True)
+    bad = secrets_file_problems(path.read_bytes())
+    for n in bad[:MAX_REPORTED]:
+        _err(f"gwfc: error: --secrets-file {path}: line {n} is not NAME=value (one secret a line, NAME as "
+             "written in the workflow; blank lines and lines starting with # are skipped)")
+    if len(bad) > MAX_REPORTED:
+        _err(f"gwfc: error: --secrets-file {path}: {len(bad) - MAX_REPORTED} more lines are not NAME=value")
+    if bad:
+        raise typer.Exit(2)
+
+
 def _terminal(stream: object, no_color: bool) -> bool:
     return not no_color and "NO_COLOR" not in os.environ and bool(getattr(stream, "isatty", lambda: False)())
 
 
+# Paths are typer.Argument/Option(readable=False): click's own check would answer an
+# unreadable path with its boxed "Invalid value" and no `gwfc: error:`; the command reports it
+# (a workflow file as GW115, as `gwfc compile` does; a flag's file as a usage error).
 def run_cmd(
-    file: Path = typer.Argument(..., help="The workflow file."),
-    state: Optional[Path] = typer.Option(None, "--state", help="Local state: datasets, models, runs (default .gwfc)."),
+    file: Path = typer.Argument(..., help="The workflow file.", readable=False),
+    state: Optional[Path] = typer.Option(None, "--state", help="Local state: datasets, models, runs (default .gwfc).",
+                                         readable=False),
     runtime: Optional[str] = typer.Option(None, "--runtime", help="host (bubblewrap, no image), docker or podman."),
     jobs: Optional[int] = typer.Option(None, "--jobs", "-j", min=0, max=100_000,
                                        help="Jobs at once (default: one per CPU)."),
     inputs: list[str] = typer.Option([], "--input", help="Workflow input NAME=VALUE (a dataset input takes a "
                                      "dataset reference). Repeatable."),
     inputs_file: Optional[Path] = typer.Option(None, "--inputs", help="Inputs file (YAML or JSON): "
-                                               "NAME: {ref: DATASET} or NAME: {value: TEXT}."),
+                                               "NAME: {ref: DATASET} or NAME: {value: TEXT}.", readable=False),
     contexts: list[str] = typer.Option([], "--context", help="Context value PATH=VALUE, e.g. "
                                        "event.github.url=URL. Repeatable."),
     secrets_file: Optional[Path] = typer.Option(None, "--secrets-file", help="Secret values, NAME=value lines "
-                                                "(else the variables GWFC_SECRET_<NAME>)."),
+                                                "(else the variables GWFC_SECRET_<NAME>).", readable=False),
     only: list[str] = typer.Option([], "--only", help="Run only this job (repeatable); the others' results "
                                    "come from the last run."),
     from_job: Optional[str] = typer.Option(None, "--from", help="Run this job and every job after it."),
     dry_run: bool = typer.Option(False, "--dry-run", help="Check the values and print what would run."),
     timeout: Optional[int] = typer.Option(None, "--timeout", min=0, max=10**9,
                                           help="Stop a job after this many seconds."),
-    resume: bool = typer.Option(False, "--resume", help="Continue the last run: unchanged jobs are not run again."),
-    config: Optional[Path] = typer.Option(None, "--config", help="gwfc.toml to use."),
+    resume: bool = typer.Option(False, "--resume", help="Continue the last run (or --run-id's): unchanged jobs "
+                                "are not run again."),
+    run_id: Optional[str] = typer.Option(None, "--run-id", help="The run to create, or with --resume, --only "
+                                         "or --from the run to continue (default: a new id; the last run)."),
+    verbose: bool = typer.Option(False, "--verbose", "-v", help="Also print the jobs' output as it comes, "
+                                 "each line after its job's name (it is always in their logs)."),
+    config: Optional[Path] = typer.Option(None, "--config", help="gwfc.toml to use.", readable=False),
     name: Optional[str] = typer.Option(None, "--name", help="Workflow name (default: the file's stem)."),
     no_color: bool = typer.Option(False, "--no-color", help="Plain output."),
     debug: bool = typer.Option(False, "--debug", help="Show tracebacks of internal errors."),
@@ -113,6 +138,7 @@ def run_cmd(
     for flag, values in (("--input", inputs), ("--context", contexts), ("--only", only),
                          ("--from", [from_job] if from_job is not None else []),
                          ("--name", [name] if name is not None else []),
+                         ("--run-id", [run_id] if run_id is not None else []),
                          ("--runtime", [runtime] if runtime is not None else [])):
         for value in values:
             _text(flag, value)
@@ -125,23 +151,35 @@ def run_cmd(
             workflow_name("", name)
         except ValueError as exc:
             _usage(str(exc))
+    if run_id is not None:
+        from .runner import run_id_problem
+
+        problem = run_id_problem(run_id)
+        if problem:
+            _usage(problem)
     _text("the workflow file", str(file))
-    if not file.is_file():
-        _usage(f"no such file: {file}" if not file.exists() else f"{file} is not a file")
+    # A directory or an unreadable file is GW115 at FILE:1:1 (exit status 1) from the check,
+    # as `gwfc compile` reports it; a FIFO or device would make the check wait for its data.
+    if not file.exists():
+        _usage(f"no such file: {file}")
+    if not file.is_file() and not file.is_dir():
+        _usage(f"{file} is not a regular file")
     if inputs_file is not None:
         _readable("--inputs", inputs_file, "inputs file")
     if secrets_file is not None:
-        _readable("--secrets-file", secrets_file, "secrets file", nul=True)
+        _secrets_file(secrets_file)
     if config is not None:
         _text("--config", str(config))
         if not config.is_file():
-            _usage(f"configuration file not found: {config}")
+            _usage(f"--config {config}: " + ("a directory, not a file (give its gwfc.toml)" if config.is_dir()
+                                             else "no such file"))
     if state is not None:
         _text("--state", str(state))
     only = [j for item in only for j in item.split(",") if j]
     req = RunRequest(file=file, state=state, runtime=runtime, jobs=jobs, inputs=list(inputs),
                      inputs_file=inputs_file, contexts=list(contexts), secrets_file=secrets_file, only=only,
-                     from_job=from_job, dry_run=dry_run, timeout=timeout, resume=resume, config=config, name=name)
+                     from_job=from_job, dry_run=dry_run, timeout=timeout, resume=resume, config=config, name=name,
+                     run_id=run_id, verbose=verbose)
     prep = prepare(req)
     if prep.internal is not None:
         prep.cleanup()
@@ -168,12 +206,6 @@ def run_cmd(
     raise typer.Exit(execute(prep, display))
 
 
-def _store_error() -> type[Exception]:
-    from .store import StoreError
-
-    return StoreError
-
-
 def _store(state: Optional[Path]) -> Store:
     from .store import Store
 
@@ -182,9 +214,9 @@ def _store(state: Optional[Path]) -> Store:
 
 def dataset_add(
     name: str = typer.Argument(..., help="Dataset name (team/name nests)."),
-    directory: Path = typer.Argument(..., help="Directory whose content becomes the new version."),
+    directory: Path = typer.Argument(..., help="Directory whose content becomes the new version.", readable=False),
     tag: Optional[str] = typer.Option(None, "--tag", help="Also tag the new version."),
-    state: Optional[Path] = typer.Option(None, "--state", help="Local state (default .gwfc)."),
+    state: Optional[Path] = typer.Option(None, "--state", help="Local state (default .gwfc).", readable=False),
     debug: bool = typer.Option(False, "--debug", help="Show tracebacks of internal errors."),
 ) -> None:
     """Add a directory to the local dataset store as the next version of NAME."""
@@ -200,16 +232,20 @@ def dataset_add(
     if not directory.is_dir():
         _usage(f"DIR {directory}: " + ("not a directory" if directory.exists() else "no such directory"))
     _state_dir("--state", state if state is not None else DEFAULT_STATE, create=True)
+    from .store import SourceError, StoreError
+
     try:
         version = _store(state).add(name, directory, tag)
-    except _store_error() as exc:
+    except SourceError as exc:  # DIR holds the store, or a FIFO, socket or device: a bad DIR
+        _usage(str(exc))
+    except StoreError as exc:
         _err(f"gwfc: error: {exc}")
         raise typer.Exit(1) from None
     sys.stdout.write(f"added {name}:{version}" + (f" (tag {tag})" if tag else "") + f" from {directory}\n")
 
 
 def dataset_ls(
-    state: Optional[Path] = typer.Option(None, "--state", help="Local state (default .gwfc)."),
+    state: Optional[Path] = typer.Option(None, "--state", help="Local state (default .gwfc).", readable=False),
     no_color: bool = typer.Option(False, "--no-color", help="Plain output."),
     debug: bool = typer.Option(False, "--debug", help="Show tracebacks of internal errors."),
 ) -> None:

@@ -148,9 +148,10 @@ def run_dir_name(name: str) -> str:
 
 
 def display_name(path: str) -> str:
-    """The workflow file as the script names it: its base name, in safe characters."""
-    base = PurePosixPath(path.replace("\\", "/")).name or "workflow"
-    return re.sub(r"[^A-Za-z0-9._-]", "_", base)
+    """The workflow file as the script names it: its base name as it is (`my flow.yaml`,
+    `hé:1.yaml`). It is printed in comments only, through the `comment` filter, which keeps
+    it on its line; no path of the build machine is written."""
+    return PurePosixPath(path.replace("\\", "/")).name or "workflow"
 
 
 def step_record_hash(step_json: dict[str, Any]) -> str:

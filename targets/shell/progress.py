@@ -126,6 +126,10 @@ class PlainDisplay:
         if self.dry_run:
             self._print(line)
 
+    def job_output(self, line: str) -> None:
+        """A line of a job's output (`gwfc run --verbose`), as it comes."""
+        self._print(line)
+
     def close(self, states: dict[str, JobState], code: int, run_dir: Path | None) -> None:
         """The summary table, the end of each failed job's log, the verdict."""
         if self.dry_run or run_dir is None:
@@ -178,6 +182,10 @@ class LiveDisplay:
         """The plan of a dry run."""
         if self.dry_run:
             self.console.print(line, markup=False, highlight=False)
+
+    def job_output(self, line: str) -> None:
+        """A line of a job's output (`gwfc run --verbose`), printed above the table."""
+        self.console.print(line, markup=False, highlight=False, soft_wrap=True)
 
     def close(self, states: dict[str, JobState], code: int, run_dir: Path | None) -> None:
         """Stop redrawing; print the final table, failed logs' ends and the verdict."""

@@ -30,7 +30,7 @@ from gwfc.compiler.diagnostics import Diagnostic, Severity, Sink
 from gwfc.compiler.ir import IR, trivial_placement
 from gwfc.compiler.pipeline import Options, check_path, finish
 from gwfc.compiler.source import SourceFile, Span
-from gwfc.targets.base import EmitContext, parse_options
+from gwfc.targets.base import EmitContext, check_context_flags, parse_options
 
 from . import values
 from .emit import run_dir_name
@@ -63,6 +63,10 @@ class RunRequest:
     resume: bool = False
     config: Path | None = None
     name: str | None = None
+    #: The run to create, or (with resume, only or from_job) to continue; None: a new id, or the last run.
+    run_id: str | None = None
+    #: Print the jobs' output as it comes (run.sh --verbose).
+    verbose: bool = False
 
 
 @dataclass(slots=True)
@@ -80,6 +84,7 @@ class Prepared:
     argv: list[str] = field(default_factory=list)
     jobs: list[str] = field(default_factory=list)
     dry_run: bool = False
+    verbose: bool = False
     temp: tempfile.TemporaryDirectory[str] | None = None
     #: A usage error (exit status 2): the message, without the diagnostics of the check.
     usage: str | None = None
@@ -110,6 +115,13 @@ class JobState:
 
 _last_run_time = 0
 _RUN_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
+
+
+def run_id_problem(run_id: str) -> str | None:
+    """Why RUN_ID cannot name a run (a directory under runs/<name>/, as run.sh checks it), or None."""
+    if _RUN_ID.fullmatch(run_id):
+        return None
+    return f"--run-id {run_id}: a run id is letters, digits, '.', '_' and '-', starting with a letter or digit"
 
 
 def new_run_id() -> str:
@@ -193,7 +205,8 @@ def prepare(req: RunRequest) -> Prepared:
     sink = Sink()
     cfg: Config = load_config(req.config, sink)
     result = check_path(req.file, Options(config=cfg, want_ir=True, name=req.name), display=str(req.file))
-    out = Prepared(list(sink.items) + result.diagnostics, result.source, result.ir, dry_run=req.dry_run)
+    out = Prepared(list(sink.items) + result.diagnostics, result.source, result.ir, dry_run=req.dry_run,
+                   verbose=req.verbose)
     if result.internal:
         out.internal = result.internal
         return out
@@ -219,6 +232,8 @@ def prepare(req: RunRequest) -> Prepared:
             tsink.report("GW604", Span.point("--context", 1, 1), f"--context takes PATH=VALUE, not \"{pair}\"")
             continue
         ctx_given[key] = value
+    # A path that the workflow does not read (a misspelling) would be dropped without a word.
+    check_context_flags(ir, list(ctx_given), tsink)
     ctx = values.context_values(ir, ctx_given, req.file)
     out.notes.extend(ctx.notes)
     ectx = EmitContext(profile=cfg.profile(), sink=tsink)
@@ -254,7 +269,14 @@ def prepare(req: RunRequest) -> Prepared:
         out.usage = problem
         return out
     run_id = ""
-    if req.resume or req.only or req.from_job:
+    continuing = req.resume or req.only or req.from_job
+    if req.run_id is not None:
+        run_id = req.run_id
+        if not continuing and (runs / run_id / "steps").is_dir():
+            out.usage = (f"--run-id {run_id}: run {run_id} of \"{ir.name}\" exists in {state}; continue it "
+                         "with --resume, or choose another --run-id")
+            return out
+    elif continuing:
         latest = runs / "latest"
         if latest.is_file():
             run_id = latest.read_text(encoding="utf-8", errors="replace").strip()
@@ -297,6 +319,8 @@ def prepare(req: RunRequest) -> Prepared:
         argv.append("--resume")
     if req.dry_run:
         argv.append("--dry-run")
+    if req.verbose:
+        argv.append("--verbose")
     out.script, out.run_dir, out.argv = script, run_dir, argv
     return out
 
@@ -336,6 +360,9 @@ class Display(Protocol):
     def output(self, line: str) -> None:
         """A line that run.sh wrote to stdout (progress; the plan of a dry run)."""
 
+    def job_output(self, line: str) -> None:
+        """A line of a job's output, after its name (`JOB| text`; with --verbose only)."""
+
     def close(self, states: dict[str, JobState], code: int, run_dir: Path | None) -> None:
         """The run has ended with exit status `code`."""
 
@@ -350,6 +377,15 @@ def execute(prep: Prepared, display: Display, env: dict[str, str] | None = None,
     display.begin(last)
     # GW511 (reported by the check before the run) already says what run.sh's host note says.
     env = {**(os.environ if env is None else env), "GWFC_HOST_NOTED": "1"}
+    prefixes = tuple(f"{job}| " for job in prep.jobs) if prep.verbose else ()
+
+    def show(line: str) -> None:
+        # run.sh --verbose prints each line of a job's output as `JOB| text` among its own.
+        if prefixes and line.startswith(prefixes):
+            display.job_output(line)
+        else:
+            display.output(line)
+
     proc = subprocess.Popen(prep.argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                             start_new_session=True, env=env)
     if on_start is not None:
@@ -396,7 +432,7 @@ def execute(prep: Prepared, display: Display, env: dict[str, str] | None = None,
             for line in errs:
                 display.message(line)
             for line in outs:
-                display.output(line)
+                show(line)
             if not saved and _stamp(prep.run_dir / "status") != before:
                 saved = _save_script(prep)  # run.sh has opened the run
             states = read_states(prep.run_dir, prep.jobs)
@@ -412,7 +448,7 @@ def execute(prep: Prepared, display: Display, env: dict[str, str] | None = None,
             for line in err_lines:
                 display.message(line)
             for line in out_lines:
-                display.output(line)
+                show(line)
     finally:
         if in_main:
             for sig, handler in previous.items():

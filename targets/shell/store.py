@@ -34,11 +34,48 @@ class StoreError(Exception):
     """A dataset operation that cannot be done (a user error, with the message to show)."""
 
 
+class SourceError(StoreError):
+    """A directory that `dataset add` refuses (it holds the store, or files that are no data):
+    a usage error."""
+
+
+#: What a directory entry that is not a regular file, a directory or a symbolic link is.
+_SPECIAL = ((stat.S_ISFIFO, "a FIFO"), (stat.S_ISSOCK, "a socket"), (stat.S_ISCHR, "a character device"),
+            (stat.S_ISBLK, "a block device"))
+ONLY = "only regular files, directories and symbolic links can be added"
+
+
+def _special(mode: int) -> str | None:
+    return next((what for test, what in _SPECIAL if test(mode)), None)
+
+
+def special_files(src: Path, limit: int = 5) -> list[str]:
+    """`PATH is a FIFO` (socket, device) for the first `limit` entries under `src` (symbolic
+    links not followed) that a dataset cannot hold: reading a FIFO would wait forever, a
+    socket or a device is no data."""
+    out: list[str] = []
+    for top, dirs, files in os.walk(src):
+        dirs.sort()
+        for entry in sorted(files):
+            path = os.path.join(top, entry)
+            try:
+                what = _special(os.lstat(path).st_mode)
+            except OSError:
+                continue  # the copy says why it cannot read it
+            if what:
+                out.append(f"{path} is {what}")
+                if len(out) >= limit:
+                    return out
+    return out
+
+
 def _copy_file(src: str, dst: str) -> None:
-    """copytree's copy of one file: regular files only (reading a FIFO would wait forever,
-    a socket or a device is no data)."""
-    if not stat.S_ISREG(os.stat(src).st_mode):
-        raise OSError(0, "not a regular file (a FIFO, socket or device)", src)
+    """copytree's copy of one file: regular files only (checked again here: an entry can
+    become a FIFO after `special_files` looked)."""
+    mode = os.stat(src).st_mode
+    what = _special(mode)
+    if what or not stat.S_ISREG(mode):
+        raise shutil.Error([(src, dst, f"{src} is {what or 'not a regular file'}: {ONLY}")])
     shutil.copy2(src, dst)
 
 
@@ -155,7 +192,10 @@ class Store:
         except OSError:
             inside = False
         if inside:
-            raise StoreError(f"{src} holds the dataset store ({self.root}): it cannot be copied into itself")
+            raise SourceError(f"{src} holds the dataset store ({self.root}): it cannot be copied into itself")
+        special = special_files(src)
+        if special:
+            raise SourceError("; ".join(special) + f": {ONLY}")
         try:
             (root / ".claims").mkdir(parents=True, exist_ok=True)
             tmp = Path(tempfile.mkdtemp(prefix=".tmp.add.", dir=root))
@@ -165,7 +205,7 @@ class Store:
             try:
                 shutil.copytree(src, tmp / "d", symlinks=True, copy_function=_copy_file)
             except shutil.Error as exc:
-                problems = [f"{a}: {why}" for a, _, why in exc.args[0]][:5]
+                problems = [why if why.startswith(a) else f"{a}: {why}" for a, _, why in exc.args[0]][:5]
                 raise StoreError(f"cannot copy {src}: " + "; ".join(problems)) from None
             except OSError as exc:
                 raise StoreError(f"cannot copy {src}: {exc.filename or ''}: {exc.strerror or exc}") from None

@@ -21,6 +21,31 @@ from gwfc.compiler.source import Span
 GIT_CONTEXT = ("event.github.url", "event.github.ref")
 
 
+#: How many malformed lines of a secrets file are named one by one.
+MAX_REPORTED = 10
+
+
+def secrets_file_problems(data: bytes) -> list[int]:
+    """The numbers of the lines of a secrets file that run.sh could not read as a secret
+    (templates/engine/values.sh, gw_load_secrets_file, reads the same way): after a `\r`
+    at its end, a line that is blank or starts with `#` (after blanks) is skipped, `export `
+    before NAME is allowed; any other line needs an `=` after a NAME."""
+    lines = data.split(b"\n")
+    if lines and lines[-1] == b"":
+        lines.pop()
+    bad: list[int] = []
+    for n, line in enumerate(lines, 1):
+        line = line.removesuffix(b"\r")
+        stripped = line.lstrip()
+        if not stripped or stripped.startswith(b"#"):
+            continue
+        line = line.removeprefix(b"export ")
+        key, sep, _ = line.partition(b"=")
+        if not sep or not b"".join(key.split()):
+            bad.append(n)
+    return bad
+
+
 def _known(ir: IR) -> str:
     return ", ".join(f"\"{i.name}\"" for i in ir.inputs) or "none"
 

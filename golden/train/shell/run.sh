@@ -222,8 +222,9 @@ gw_usage() {
   --verbose               also print the jobs' output (it is always in their log files)
   -h, --help              this help
 
-Exit status: 0 every job succeeded; 1 a job failed, or a value is missing; 2 usage;
-130 or 143 stopped by SIGINT or SIGTERM (continue with --resume).
+Exit status: 0 every job succeeded; 1 a job failed, a value is missing, or the run is in
+use by another process; 2 usage; 130 or 143 stopped by SIGINT or SIGTERM (continue with
+--resume).
 EOF
   printf '\nDefaults: --state %s --runtime %s --jobs %s --timeout %s\n' \
     "$WF_DEFAULT_STATE" "$WF_DEFAULT_RUNTIME" "$WF_DEFAULT_JOBS" "$WF_DEFAULT_TIMEOUT"
@@ -314,25 +315,35 @@ gw_given_context() {
 
 # The secrets file: `NAME=value` lines (NAME as written in the workflow); blank lines and
 # lines starting with # are skipped; `export ` before NAME and quotes around the value are
-# allowed. Values stay in this shell's memory: never in a file that gwfc writes, never on a
-# command line.
+# allowed. Any other line is a usage error that names its number, never its text (a secret
+# pasted without its NAME would otherwise show). Values stay in this shell's memory: never in
+# a file that gwfc writes, never on a command line.
 gw_load_secrets_file() {
   declare -gA GW_SECRET_FILE=()
   [ -n "$GW_SECRETS_FILE" ] || return 0
   [ -r "$GW_SECRETS_FILE" ] || gw_usage_error "--secrets-file: cannot read $GW_SECRETS_FILE"
-  local line key value
+  local line key value n=0
+  local -a bad=()
   while IFS= read -r line || [ -n "$line" ]; do
+    n=$(( n + 1 ))
     line=${line%$'\r'}
     [[ $line =~ ^[[:space:]]*(#|$) ]] && continue
     line=${line#export }
-    [[ $line == *=* ]] || continue
     key=${line%%=*} value=${line#*=}
     key=${key//[[:space:]]/}
+    if [[ $line != *=* || -z $key ]]; then bad+=("$n"); continue; fi
     if [[ ${#value} -ge 2 && ( ($value == \"*\") || ($value == \'*\') ) ]]; then
       value=${value:1:${#value}-2}
     fi
     GW_SECRET_FILE[$key]=$value
   done < "$GW_SECRETS_FILE"
+  [ "${#bad[@]}" -eq 0 ] && return 0
+  for n in "${bad[@]:0:10}"; do
+    gw_error "--secrets-file $GW_SECRETS_FILE: line $n is not NAME=value (one secret a line, NAME as written in the workflow; blank lines and lines starting with # are skipped)"
+  done
+  [ "${#bad[@]}" -le 10 ] || gw_error "--secrets-file $GW_SECRETS_FILE: $(( ${#bad[@]} - 10 )) more lines are not NAME=value"
+  printf 'Try: bash run.sh --help\n' >&2
+  exit 2
 }
 
 # gw_secret NAME: its value in REPLY (the environment variable wins over the file); 1 if none.
@@ -1322,7 +1333,7 @@ gw_open_run() {
   if ! mkdir -- "$lock" 2>/dev/null; then
     pid=$(cat -- "$lock/pid" 2>/dev/null || true)
     if [ -n "$pid" ] && [ "$pid" != "$$" ] && kill -0 "$pid" 2>/dev/null; then
-      gw_error "run $GW_RUN_ID is in use by process $pid"
+      gw_error "run $GW_RUN_ID is in use by process $pid (another run.sh or gwfc run of it): wait for it to end and try again, or start a new run without --resume"
       exit 1
     fi
     rm -rf -- "$lock"

@@ -28,8 +28,9 @@ gw_usage() {
   --verbose               also print the jobs' output (it is always in their log files)
   -h, --help              this help
 
-Exit status: 0 every job succeeded; 1 a job failed, or a value is missing; 2 usage;
-130 or 143 stopped by SIGINT or SIGTERM (continue with --resume).
+Exit status: 0 every job succeeded; 1 a job failed, a value is missing, or the run is in
+use by another process; 2 usage; 130 or 143 stopped by SIGINT or SIGTERM (continue with
+--resume).
 EOF
   printf '\nDefaults: --state %s --runtime %s --jobs %s --timeout %s\n' \
     "$WF_DEFAULT_STATE" "$WF_DEFAULT_RUNTIME" "$WF_DEFAULT_JOBS" "$WF_DEFAULT_TIMEOUT"

@@ -215,7 +215,7 @@ gw_open_run() {
   if ! mkdir -- "$lock" 2>/dev/null; then
     pid=$(cat -- "$lock/pid" 2>/dev/null || true)
     if [ -n "$pid" ] && [ "$pid" != "$$" ] && kill -0 "$pid" 2>/dev/null; then
-      gw_error "run $GW_RUN_ID is in use by process $pid"
+      gw_error "run $GW_RUN_ID is in use by process $pid (another run.sh or gwfc run of it): wait for it to end and try again, or start a new run without --resume"
       exit 1
     fi
     rm -rf -- "$lock"

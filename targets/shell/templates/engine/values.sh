@@ -3,25 +3,35 @@
 
 # The secrets file: `NAME=value` lines (NAME as written in the workflow); blank lines and
 # lines starting with # are skipped; `export ` before NAME and quotes around the value are
-# allowed. Values stay in this shell's memory: never in a file that gwfc writes, never on a
-# command line.
+# allowed. Any other line is a usage error that names its number, never its text (a secret
+# pasted without its NAME would otherwise show). Values stay in this shell's memory: never in
+# a file that gwfc writes, never on a command line.
 gw_load_secrets_file() {
   declare -gA GW_SECRET_FILE=()
   [ -n "$GW_SECRETS_FILE" ] || return 0
   [ -r "$GW_SECRETS_FILE" ] || gw_usage_error "--secrets-file: cannot read $GW_SECRETS_FILE"
-  local line key value
+  local line key value n=0
+  local -a bad=()
   while IFS= read -r line || [ -n "$line" ]; do
+    n=$(( n + 1 ))
     line=${line%$'\r'}
     [[ $line =~ ^[[:space:]]*(#|$) ]] && continue
     line=${line#export }
-    [[ $line == *=* ]] || continue
     key=${line%%=*} value=${line#*=}
     key=${key//[[:space:]]/}
+    if [[ $line != *=* || -z $key ]]; then bad+=("$n"); continue; fi
     if [[ ${#value} -ge 2 && ( ($value == \"*\") || ($value == \'*\') ) ]]; then
       value=${value:1:${#value}-2}
     fi
     GW_SECRET_FILE[$key]=$value
   done < "$GW_SECRETS_FILE"
+  [ "${#bad[@]}" -eq 0 ] && return 0
+  for n in "${bad[@]:0:10}"; do
+    gw_error "--secrets-file $GW_SECRETS_FILE: line $n is not NAME=value (one secret a line, NAME as written in the workflow; blank lines and lines starting with # are skipped)"
+  done
+  [ "${#bad[@]}" -le 10 ] || gw_error "--secrets-file $GW_SECRETS_FILE: $(( ${#bad[@]} - 10 )) more lines are not NAME=value"
+  printf 'Try: bash run.sh --help\n' >&2
+  exit 2
 }
 
 # gw_secret NAME: its value in REPLY (the environment variable wins over the file); 1 if none.
