@@ -7,6 +7,7 @@ Problems are GW604 diagnostics in a sink; nothing here raises for a user error.
 
 from __future__ import annotations
 
+import re
 import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,13 +24,15 @@ GIT_CONTEXT = ("event.github.url", "event.github.ref")
 
 #: How many malformed lines of a secrets file are named one by one.
 MAX_REPORTED = 10
+#: A secret's name (SPEC.md §7), as a secrets file line must start with it.
+_SECRET_NAME = re.compile(rb"[A-Za-z_][A-Za-z0-9_-]*")
 
 
 def secrets_file_problems(data: bytes) -> list[int]:
     """The numbers of the lines of a secrets file that run.sh could not read as a secret
     (templates/engine/values.sh, gw_load_secrets_file, reads the same way): after a `\r`
     at its end, a line that is blank or starts with `#` (after blanks) is skipped, `export `
-    before NAME is allowed; any other line needs an `=` after a NAME."""
+    before NAME is allowed; any other line needs a NAME (blanks around it allowed) and `=`."""
     lines = data.split(b"\n")
     if lines and lines[-1] == b"":
         lines.pop()
@@ -39,9 +42,9 @@ def secrets_file_problems(data: bytes) -> list[int]:
         stripped = line.lstrip()
         if not stripped or stripped.startswith(b"#"):
             continue
-        line = line.removeprefix(b"export ")
+        line = re.sub(rb"\Aexport\s+", b"", stripped)
         key, sep, _ = line.partition(b"=")
-        if not sep or not b"".join(key.split()):
+        if not sep or not _SECRET_NAME.fullmatch(key.rstrip()):
             bad.append(n)
     return bad
 

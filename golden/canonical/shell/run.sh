@@ -257,10 +257,11 @@ gw_load_secrets_file() {
     n=$(( n + 1 ))
     line=${line%$'\r'}
     [[ $line =~ ^[[:space:]]*(#|$) ]] && continue
-    line=${line#export }
+    line=${line#"${line%%[![:space:]]*}"}
+    [[ $line =~ ^export[[:space:]]+(.*)$ ]] && line=${BASH_REMATCH[1]}
     key=${line%%=*} value=${line#*=}
-    key=${key//[[:space:]]/}
-    if [[ $line != *=* || -z $key ]]; then bad+=("$n"); continue; fi
+    key=${key%"${key##*[![:space:]]}"}
+    if [[ $line != *=* || ! $key =~ ^[A-Za-z_][A-Za-z0-9_-]*$ ]]; then bad+=("$n"); continue; fi
     if [[ ${#value} -ge 2 && ( ($value == \"*\") || ($value == \'*\') ) ]]; then
       value=${value:1:${#value}-2}
     fi

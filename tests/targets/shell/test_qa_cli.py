@@ -61,7 +61,7 @@ def test_github_context_paths_are_accepted_when_not_read(tmp_path: Path) -> None
 
 # ---- B: malformed lines of --secrets-file -------------------------------------------------
 
-BAD_SECRETS = "# comment\n\nexport key='v'\ngarbage line\n  \n=novalue\nhunter2\n"
+BAD_SECRETS = "# comment\n\nexport key='v'\ngarbage line\n  \n=novalue\nhunter2\nmy key=v\n  export  other = w\n"
 
 
 def test_malformed_secrets_file_lines_are_usage_errors(tmp_path: Path) -> None:
@@ -71,7 +71,8 @@ def test_malformed_secrets_file_lines_are_usage_errors(tmp_path: Path) -> None:
     out = gwfc("run", str(wf), "--secrets-file", "bad.env", cwd=tmp_path)
     assert out.returncode == 2, out.stdout + out.stderr
     assert "gwfc: error: --secrets-file bad.env: line 4 is not NAME=value" in out.stderr, out.stderr
-    assert "line 6 " in out.stderr and "line 7 " in out.stderr
+    assert "line 6 " in out.stderr and "line 7 " in out.stderr and "line 8 " in out.stderr  # `my key`: no name
+    assert "line 9 " not in out.stderr  # blanks before `export` and around NAME are allowed
     assert "line 1 " not in out.stderr and "line 3 " not in out.stderr and "line 5 " not in out.stderr
     assert "garbage" not in out.stderr and "hunter2" not in out.stderr and "novalue" not in out.stderr
     assert "has no value" not in out.stderr and not (tmp_path / ".gwfc").exists()
@@ -94,6 +95,7 @@ def test_run_sh_reports_malformed_secrets_file_lines(tmp_path: Path) -> None:
     assert out.returncode == 2, out.stdout + out.stderr
     assert "--secrets-file bad.env: line 4 is not NAME=value" in out.stderr, out.stderr
     assert "line 6 " in out.stderr and "line 7 " in out.stderr and "line 3 " not in out.stderr
+    assert "line 8 " in out.stderr and "line 9 " not in out.stderr
     assert "garbage" not in out.stderr and "hunter2" not in out.stderr and "has no value" not in out.stderr
 
 
