@@ -276,6 +276,12 @@ def prepare(req: RunRequest) -> Prepared:
             out.usage = (f"--run-id {run_id}: run {run_id} of \"{ir.name}\" exists in {state}; continue it "
                          "with --resume, or choose another --run-id")
             return out
+        if req.resume and not (runs / run_id / "steps").is_dir():
+            known = sorted(p.name for p in runs.iterdir() if (p / "steps").is_dir()) if runs.is_dir() else []
+            out.usage = (f"--resume --run-id {run_id}: \"{ir.name}\" has no run {run_id} in {state} to continue"
+                         + (f" (its runs: {', '.join(known[-5:])})" if known else "")
+                         + "; leave out --resume to start it")
+            return out
     elif continuing:
         latest = runs / "latest"
         if latest.is_file():

@@ -207,6 +207,8 @@ def test_run_id_and_verbose_pass_through(tmp_path: Path) -> None:
     assert out.returncode == 2 and "gwfc: error: --run-id first: " in out.stderr and "--resume" in out.stderr
     out = gwfc("run", str(wf), "--run-id", "../x", cwd=tmp_path)
     assert out.returncode == 2 and "gwfc: error: --run-id ../x: " in out.stderr, out.stderr
+    out = gwfc("run", str(wf), "--resume", "--run-id", "frist", cwd=tmp_path)  # a typo: not a new run
+    assert out.returncode == 2 and "no run frist" in out.stderr and "first" in out.stderr, out.stderr
 
 
 # ---- G: a run in use by another process ---------------------------------------------------
