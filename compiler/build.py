@@ -61,6 +61,8 @@ class Builder:
         self.source = source
         self.valid_names: set[str] = set()
         self.root_keys: dict[str, tuple[Scalar, AnyNode]] = {}
+        #: The keys of `jobs` as written (`needs` entries that YAML typed are checked against them).
+        self.job_names: set[str] = set()
 
     # ---- helpers -----------------------------------------------------------------------
 
@@ -200,6 +202,7 @@ class Builder:
                              f"the workflow has {len(jobs.pairs):,} jobs, more than the limit of {self.limits.jobs:,}",
                              notes=("raise `limits.jobs` in gwfc.toml if this is legitimate",))
             return
+        self.job_names = set(jobs.by_key)
         for key, value in jobs.pairs:
             valid = self.check_name(key, "job", present=jobs.by_key)
             if key.text in ("workflow", "context"):
@@ -325,7 +328,9 @@ class Builder:
         if isinstance(node, Seq):
             job.needs_form = "list"
             for item in node.items:
-                v = self.string(item, "an entry of `needs`", free_text=False)
+                # Quoting is the fix only when it names a job (`needs: [yes]` with a job `yes`).
+                v = self.string(item, "an entry of `needs`",
+                                free_text=isinstance(item, Scalar) and item.text in self.job_names)
                 if v is not None:
                     job.needs.append(Name(v.value, item, self.file))
                 elif isinstance(item, Scalar):

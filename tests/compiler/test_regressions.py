@@ -248,6 +248,7 @@ def test_no_cascades_after_names_and_definitions_already_reported() -> None:
     r = check_text(producer.replace("  p:", "  yes:") + "  b:\n    needs: [yes]\n    uses: container@v1\n"
                    "    with: {image: x}\n" + T + "    inputs: {x: yes.outputs.o}\n", dedent=False)
     assert codes(r) == ["GW203"]  # not GW309 "add yes to needs"
+    assert r.diagnostics[0].fix is not None and r.diagnostics[0].fix.edits[0].text == '"yes"'  # it names a job
     r = check_text("jobs:\n", dedent=False)
     assert codes(r) == ["GW209"]
 
