@@ -165,6 +165,12 @@ def _build(source: SourceFile, sink: Sink, limits: Limits) -> AnyNode | None:
             sink.report("GW105", key.span(name), f"duplicate key \"{text}\"",
                         notes=(f"first defined at line {first[0].line}, column {first[0].column}; "
                                "PyYAML would silently keep only the last value",))
+            # Keep the last value in the first one's place, as PyYAML (and so Gradient) reads
+            # it: what the later checks see is what the server would have run.
+            pair = (key, node)
+            items = frame[1]
+            items[next(i for i, p in enumerate(items) if p is first)] = pair
+            index[text] = pair
             return
         pair = (key, node)
         index[text] = pair

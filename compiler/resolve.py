@@ -301,6 +301,7 @@ class Resolver:
             span = self.ref_span(inp, 0)
             close = self.close_job(producer_name)
             if close:
+                self.res.explained.add(close)  # its outputs are read, through the misspelt name
                 self.sink.report("GW302", span, f"unknown job \"{producer_name}\"; did you mean \"{close}\"?",
                                  fix=rename_fix(span, producer_name, close))
             else:

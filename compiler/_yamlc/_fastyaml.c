@@ -322,8 +322,39 @@ attach(Builder *b, PyObject *node, long long size)
                 "first defined at line %S, column %S; PyYAML would silently keep only the last value",
                 PyTuple_GET_ITEM(fk, 4), PyTuple_GET_ITEM(fk, 5))),
             key);
-        Py_DECREF(key);
-        return rc;
+        if (rc < 0) {
+            Py_DECREF(key);
+            return rc;
+        }
+        /* Keep the last value in the first one's place, as PyYAML (and so Gradient) reads it. */
+        {
+            Py_ssize_t i, n = PyList_GET_SIZE(f->items);
+            Py_INCREF(first);
+            pair = PyTuple_New(2);
+            if (pair == NULL) {
+                Py_DECREF(first);
+                Py_DECREF(key);
+                return -1;
+            }
+            PyTuple_SET_ITEM(pair, 0, key);  /* steals key */
+            Py_INCREF(node);
+            PyTuple_SET_ITEM(pair, 1, node);
+            for (i = 0; i < n; i++) {
+                if (PyList_GET_ITEM(f->items, i) == first) {
+                    Py_INCREF(pair);
+                    if (PyList_SetItem(f->items, i, pair) < 0) {  /* steals the new reference */
+                        Py_DECREF(pair);
+                        Py_DECREF(first);
+                        return -1;
+                    }
+                    break;
+                }
+            }
+            Py_DECREF(first);
+            rc = PyDict_SetItem(f->index, text, pair);
+            Py_DECREF(pair);
+            return rc < 0 ? -1 : 0;
+        }
     }
     if (PyErr_Occurred()) {
         Py_DECREF(key);

@@ -165,6 +165,12 @@ def instance_types(ctx: Context) -> None:
         close = suggest(v.value, profile.table)
         msg = f"unknown instance type \"{v.value}\""
         fix = None
+        multi = re.fullmatch(r"(.+)x([0-9]+)", v.value)
+        if multi and multi.group(1) in profile.table:
+            # `V100x4`: the single-GPU machine is known, this count of it is not (A100x4 is no
+            # spelling of it).
+            close = None
+            msg += f"; gwfc's table has no {multi.group(2)}-GPU \"{multi.group(1)}\" machine"
         if close:
             # A name, not a fix: a near name is another machine (V100x4 is not A100x4).
             msg += f"; did you mean \"{close}\"?"

@@ -267,3 +267,25 @@ def test_context_path_with_a_level_left_out() -> None:
     assert d.fix is not None and d.fix.edits[0].text == "context.event.github.ref"
     (d,) = find(check_text(base % "github.sha", dedent=False), "GW316")
     assert d.fix is None
+
+
+def test_a_duplicate_key_keeps_the_last_value_as_pyyaml_does() -> None:
+    # Gradient read the file with PyYAML: the second `with` is what its server checked.
+    r = check_text("jobs:\n  A:\n    uses: script@v1\n" + T + "    with:\n      script: echo a\n"
+                   "    with:\n      image: bash:5\n", dedent=False)
+    assert [(d.code, where(d)) for d in r.diagnostics] == [("GW105", (7, 5)), ("GW313", (7, 5))]
+    assert "`script`" in r.diagnostics[1].message
+
+
+def test_a_misspelt_job_in_a_reference_explains_its_unread_outputs() -> None:
+    r = check_text("jobs:\n  CloneRepo:\n    uses: git-checkout@v1\n    with: {url: 'https://x/y.git'}\n" + T
+                   + "    outputs: {repo: {type: volume}}\n  b:\n    uses: container@v1\n    with: {image: x}\n" + T
+                   + "    needs: [CloneRepo]\n    inputs: {r: cloneRepo.outputs.repo}\n", dedent=False)
+    assert codes(r) == ["GW302"]  # not GW405 on CloneRepo's repo as well
+
+
+def test_a_multi_gpu_count_the_table_lacks_is_not_another_machine() -> None:
+    r = check_text("jobs:\n  a:\n    uses: container@v1\n    with: {image: x}\n    resources: {instance-type: V100x4}\n",
+                   dedent=False)
+    (d,) = find(r, "GW321")
+    assert "A100" not in d.message and "4-GPU \"V100\"" in d.message
