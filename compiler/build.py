@@ -63,6 +63,8 @@ class Builder:
         self.root_keys: dict[str, tuple[Scalar, AnyNode]] = {}
         #: The keys of `jobs` as written (`needs` entries that YAML typed are checked against them).
         self.job_names: set[str] = set()
+        #: Job headers indented one level too deep, found inside another job (GW210).
+        self.misplaced_jobs: list[Scalar] = []
 
     # ---- helpers -----------------------------------------------------------------------
 
@@ -215,6 +217,9 @@ class Builder:
                 wf.jobs[key.text] = job
             elif job is not None:
                 wf.dropped[key.text] = job
+        for header in self.misplaced_jobs:  # reported (GW210): references to it are explained
+            if header.text not in wf.jobs:
+                wf.dropped.setdefault(header.text, Job(self.name(header), header, self.file))
 
     def job(self, key: Scalar, node: AnyNode) -> Job | None:
         name = key.text
@@ -247,7 +252,8 @@ class Builder:
             elif text == "resources":
                 self.job_resources(v, job)
             else:
-                self.unknown_job_key(k, v, job)
+                if self.unknown_job_key(k, v, job):
+                    break  # a job header indented too deep: the keys after it are that job's
         if "uses" not in node.by_key:
             notes = ["a job names its action with `uses:`: " + quote_list(catalogue())]
             if "with" in node.by_key:
@@ -261,7 +267,9 @@ class Builder:
             self.r.missing_key(key.span(self.file), "uses", where, notes=notes)
         return job
 
-    def unknown_job_key(self, key: Scalar, value: AnyNode, job: Job) -> None:
+    def unknown_job_key(self, key: Scalar, value: AnyNode, job: Job) -> bool:
+        """Report a key a job does not take; True when it is a job header indented one level
+        too deep (GW210 for a key with no value), whose keys follow it."""
         text = key.text
         span = key.span(self.file)
         where = f"job \"{job.name.text}\""
@@ -278,31 +286,43 @@ class Builder:
             self.sink.report("GW207", span, f"\"{text}\" is {owner}: move it under `with:`",
                              notes=(f"{where} has keys {quote_list(self.shape.job_keys)}; the action's "
                                     "parameters go in its `with:` map",))
-            return
+            return False
         if text == "name":
             self.sink.report("GW206", span, "`name:` is not supported in a Gradient workflow",
                              notes=("the Gradient docs: \"using `name:` will fail\"; the job's name is "
                                     "its key under `jobs:`",))
-            return
+            return False
         if text in GITHUB_ACTIONS_KEYS:
             note = ("use `script@v1` with `script:` for shell commands" if text in ("run", "steps")
                     else "Gradient does not support this keyword")
             self.sink.report("GW205", span, f"\"{text}\" is GitHub Actions syntax, not Gradient",
                              notes=(note,))
-            return
+            return False
         if isinstance(value, Map) and "type" in value and node_text(value.get("type")) in self.shape.kinds:
             self.sink.report("GW201", span,
                              f"unknown key \"{text}\" in {where}; it looks like an input or output "
                              "definition: put it under `inputs:` or `outputs:`",
                              notes=(f"{where} allows {quote_list(self.shape.job_keys)}",))
-            return
+            return False
+        if isinstance(value, Scalar) and value.value is None and value.style == "" \
+                and suggest(text, self.shape.job_keys) is None and text not in JOB_KEY_HINTS:
+            # `  UploadModel:` with nothing after it, inside a job: a job header indented one
+            # level too deep (its keys land in this job: the loader reports them as duplicates).
+            self.sink.report("GW210", span,
+                             f"\"{text}\" inside {where} has no value: if it is a job, it is indented one "
+                             "level too deep",
+                             notes=(f"move \"{text}\" left so that it lines up with \"{job.name.text}\"",
+                                    f"{where} allows {quote_list(self.shape.job_keys)}"))
+            self.misplaced_jobs.append(key)
+            return True
         if isinstance(value, Map) and ("uses" in value or len(set(value.by_key) & set(self.shape.job_keys)) >= 2):
             self.sink.report("GW210", span,
                              f"\"{text}\" inside {where} looks like a job: it is indented one level too deep",
                              notes=(f"move \"{text}\" left so that it lines up with \"{job.name.text}\"",))
-            return
+            return False
         present = job.node.by_key if isinstance(job.node, Map) else {}
         self.r.unknown_key(key, self.shape.job_keys, where, hints=JOB_KEY_HINTS, present=present)
+        return False
 
     def params(self, node: AnyNode, job: Job) -> None:
         w = self.mapping(node, f"the `with` of job \"{job.name.text}\"")

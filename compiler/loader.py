@@ -162,15 +162,27 @@ def _build(source: SourceFile, sink: Sink, limits: Limits) -> AnyNode | None:
         index = frame[2]
         first = index.get(text)
         if first is not None:
-            sink.report("GW105", key.span(name), f"duplicate key \"{text}\"",
-                        notes=(f"first defined at line {first[0].line}, column {first[0].column}; "
-                               "PyYAML would silently keep only the last value",))
-            # Keep the last value in the first one's place, as PyYAML (and so Gradient) reads
-            # it: what the later checks see is what the server would have run.
-            pair = (key, node)
             items = frame[1]
-            items[next(i for i, p in enumerate(items) if p is first)] = pair
-            index[text] = pair
+            at = next(i for i, p in enumerate(items) if p is first)
+            header = None
+            for k, v in items[at + 1:]:
+                if v.__class__ is Scalar and v[0] == "" and v[1] == "" and v[2] is None:
+                    header = k
+            if header is not None:
+                notes = (f"first defined at line {first[0].line}, column {first[0].column}",
+                         f"\"{header[0]}\" above it (line {header.line}) has no value: if it is a job, it is "
+                         "indented one level too deep and the keys after it are its own")
+            else:
+                notes = (f"first defined at line {first[0].line}, column {first[0].column}; "
+                         "PyYAML would silently keep only the last value",)
+            sink.report("GW105", key.span(name), f"duplicate key \"{text}\"", notes=notes)
+            if header is None:
+                # Keep the last value in the first one's place, as PyYAML (and so Gradient)
+                # reads it: what the later checks see is what the server would have run. Under
+                # a misplaced header the repeated keys are the header's: the first stays.
+                pair = (key, node)
+                items[at] = pair
+                index[text] = pair
             return
         pair = (key, node)
         index[text] = pair

@@ -16,6 +16,7 @@ from . import expr as X
 from .ast import Job, JobInput, Name, Workflow
 from .catalogue import catalogue
 from .diagnostics import Edit, Fix, Sink
+from .nodes import Scalar
 from .scalarpos import locate
 from .schema import quote_list, rename_fix, suggest
 from .source import SourceFile, Span
@@ -80,6 +81,9 @@ class Resolver:
             self.res.bindings[job.name.text] = {}
             for inp in job.inputs.values():
                 self.bind(job, inp)
+        if any(isinstance(job.node, Scalar) for job in self.wf.dropped.values()):
+            # A job header indented too deep (GW210): what its keys read is not known.
+            self.res.explained.update(self.wf.jobs)
         for job in self.wf.dropped.values():  # its reads are not checked, but they are reads
             for inp in job.inputs.values():
                 e = inp.ref.expr if inp.ref is not None else None

@@ -315,46 +315,58 @@ attach(Builder *b, PyObject *node, long long size)
     }
     first = PyDict_GetItemWithError(f->index, text);
     if (first != NULL) {
-        PyObject *fk = PyTuple_GET_ITEM(first, 0);
-        int rc = report_at_node(
-            b, c_gw105, PyUnicode_FromFormat("duplicate key \"%U\"", text),
-            Py_BuildValue("(N)", PyUnicode_FromFormat(
+        PyObject *fk = PyTuple_GET_ITEM(first, 0), *header = NULL, *notes;
+        Py_ssize_t i, at = -1, n = PyList_GET_SIZE(f->items);
+        int rc;
+        for (i = 0; i < n; i++) {
+            PyObject *p = PyList_GET_ITEM(f->items, i);
+            if (at < 0) {
+                if (p == first)
+                    at = i;
+                continue;
+            }
+            /* A key with no value between the two: a header indented one level too deep,
+               which the repeated keys belong to (loader._is_header). */
+            PyObject *v = PyTuple_GET_ITEM(p, 1);
+            if (PyObject_TypeCheck(v, ScalarType) && PyUnicode_GET_LENGTH(PyTuple_GET_ITEM(v, 0)) == 0
+                && PyUnicode_GET_LENGTH(PyTuple_GET_ITEM(v, 1)) == 0 && PyTuple_GET_ITEM(v, 2) == Py_None)
+                header = PyTuple_GET_ITEM(p, 0);
+        }
+        if (header != NULL)
+            notes = Py_BuildValue("(NN)", PyUnicode_FromFormat(
+                "first defined at line %S, column %S", PyTuple_GET_ITEM(fk, 4), PyTuple_GET_ITEM(fk, 5)),
+                PyUnicode_FromFormat(
+                "\"%U\" above it (line %S) has no value: if it is a job, it is indented one level too "
+                "deep and the keys after it are its own", PyTuple_GET_ITEM(header, 0), PyTuple_GET_ITEM(header, 4)));
+        else
+            notes = Py_BuildValue("(N)", PyUnicode_FromFormat(
                 "first defined at line %S, column %S; PyYAML would silently keep only the last value",
-                PyTuple_GET_ITEM(fk, 4), PyTuple_GET_ITEM(fk, 5))),
-            key);
-        if (rc < 0) {
+                PyTuple_GET_ITEM(fk, 4), PyTuple_GET_ITEM(fk, 5)));
+        rc = report_at_node(b, c_gw105, PyUnicode_FromFormat("duplicate key \"%U\"", text), notes, key);
+        if (rc < 0 || header != NULL || at < 0) {  /* under a misplaced header: the first stays */
             Py_DECREF(key);
             return rc;
         }
         /* Keep the last value in the first one's place, as PyYAML (and so Gradient) reads it. */
-        {
-            Py_ssize_t i, n = PyList_GET_SIZE(f->items);
-            Py_INCREF(first);
-            pair = PyTuple_New(2);
-            if (pair == NULL) {
-                Py_DECREF(first);
-                Py_DECREF(key);
-                return -1;
-            }
-            PyTuple_SET_ITEM(pair, 0, key);  /* steals key */
-            Py_INCREF(node);
-            PyTuple_SET_ITEM(pair, 1, node);
-            for (i = 0; i < n; i++) {
-                if (PyList_GET_ITEM(f->items, i) == first) {
-                    Py_INCREF(pair);
-                    if (PyList_SetItem(f->items, i, pair) < 0) {  /* steals the new reference */
-                        Py_DECREF(pair);
-                        Py_DECREF(first);
-                        return -1;
-                    }
-                    break;
-                }
-            }
-            Py_DECREF(first);
-            rc = PyDict_SetItem(f->index, text, pair);
-            Py_DECREF(pair);
-            return rc < 0 ? -1 : 0;
+        pair = PyTuple_New(2);
+        if (pair == NULL) {
+            Py_DECREF(key);
+            return -1;
         }
+        Py_INCREF(first);  /* the list and the dict let go of it below */
+        PyTuple_SET_ITEM(pair, 0, key);  /* steals key */
+        Py_INCREF(node);
+        PyTuple_SET_ITEM(pair, 1, node);
+        Py_INCREF(pair);
+        if (PyList_SetItem(f->items, at, pair) < 0) {  /* steals the new reference */
+            Py_DECREF(pair);
+            Py_DECREF(first);
+            return -1;
+        }
+        rc = PyDict_SetItem(f->index, text, pair);
+        Py_DECREF(pair);
+        Py_DECREF(first);
+        return rc < 0 ? -1 : 0;
     }
     if (PyErr_Occurred()) {
         Py_DECREF(key);

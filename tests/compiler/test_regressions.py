@@ -289,3 +289,14 @@ def test_a_multi_gpu_count_the_table_lacks_is_not_another_machine() -> None:
                    dedent=False)
     (d,) = find(r, "GW321")
     assert "A100" not in d.message and "4-GPU \"V100\"" in d.message
+
+
+def test_a_job_header_indented_too_deep_is_named_and_its_keys_stay_its_own() -> None:
+    job = "    uses: container@v1\n    with: {image: x}\n" + T
+    r = check_text("jobs:\n  a:\n" + job + "    outputs: {o: {type: string}}\n    b:\n" + job
+                   + "    needs: [a]\n    inputs: {o: a.outputs.o}\n", dedent=False)
+    got = [(d.code, where(d)) for d in r.diagnostics]
+    assert got[0] == ("GW210", (7, 5)) and {c for c, _ in got[1:]} == {"GW105"}, got
+    # a's own `uses`/`with` are kept (no GW402 "needs itself", no GW337 "reads its own output")
+    assert "under a misplaced header" not in r.diagnostics[1].notes[0]
+    assert "indented one level too deep" in r.diagnostics[1].notes[1]
