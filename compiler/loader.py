@@ -168,6 +168,7 @@ def _build(source: SourceFile, sink: Sink, limits: Limits) -> AnyNode | None:
             for k, v in items[at + 1:]:
                 if v.__class__ is Scalar and v[0] == "" and v[1] == "" and v[2] is None:
                     header = k
+            notes: tuple[str, ...]
             if header is not None:
                 notes = (f"first defined at line {first[0].line}, column {first[0].column}",
                          f"\"{header[0]}\" above it (line {header.line}) has no value: if it is a job, it is "
