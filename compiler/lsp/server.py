@@ -58,7 +58,7 @@ from .symbols import Symbols
 log = logging.getLogger("gwfc.lsp")
 
 #: Seconds without a change before a check starts.
-QUIET = 0.04
+QUIET = 0.02
 #: The configuration files the server asks the client to watch.
 CONFIG_GLOBS = ("**/gwfc.toml", "**/pyproject.toml")
 CONFIG_NAMES = ("gwfc.toml", "pyproject.toml")
