@@ -257,6 +257,8 @@ class Builder:
             spec["arguments"] = {"parameters": params}
         if o.service_account:
             spec["serviceAccountName"] = o.service_account
+        if o.fs_group:
+            spec["securityContext"] = {"fsGroup": int(o.fs_group)}
         if self.names.registry:
             spec["imagePullSecrets"] = [{"name": n} for n in dict.fromkeys(self.names.registry.values())]
         if o.artifact_repository:

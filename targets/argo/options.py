@@ -32,6 +32,9 @@ class ArgoOptions:
     #: How string outputs move: `parameters` (Argo output parameters, visible in the UI) or
     #: `artifacts` (files in the artifact repository: exact bytes, any size).
     strings: str = field(default="parameters", metadata={"choices": ("parameters", "artifacts")})
+    #: spec.securityContext.fsGroup (empty: none): the group the kubelet gives the run's claim
+    #: (`volumes=pvc`), so that an image running as a non-root user can write its outputs there.
+    fs_group: str = ""
     pvc_size: str = "10Gi"
     pvc_storage_class: str = ""
     pvc_access_mode: str = field(default="ReadWriteMany",
@@ -130,6 +133,8 @@ _RULES: tuple[tuple[str, Callable[[str], bool], str], ...] = (
     ("namespace", dns_label_ok, DNS_LABEL_RULE),
     ("service-account", dns_subdomain_ok, DNS_SUBDOMAIN_RULE),
     ("secret-name", dns_subdomain_ok, DNS_SUBDOMAIN_RULE),
+    ("fs-group", lambda v: v.isascii() and v.isdigit() and int(v) <= 2**31 - 1,
+     "a group id: a whole number from 0 to 2147483647"),
     ("pvc-size", quantity_ok, "a positive Kubernetes quantity such as 10Gi, 500M or 1.5e12"),
     ("pvc-storage-class", dns_subdomain_ok, DNS_SUBDOMAIN_RULE),
     ("artifact-repository", dns_subdomain_ok, "a ConfigMap name: " + DNS_SUBDOMAIN_RULE),

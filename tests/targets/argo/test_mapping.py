@@ -168,6 +168,12 @@ def test_workflow_template_and_metadata_options() -> None:
     assert compile_ir(ir, generate_name="x-").doc["metadata"]["generateName"] == "x-"
 
 
+def test_fs_group_lets_a_non_root_image_write_the_claim() -> None:
+    ir = ir_of((ROOT / "examples" / "hello.yaml").read_text(), "hello", dedent=False)
+    assert "securityContext" not in compile_ir(ir, volumes="pvc").doc["spec"]
+    assert compile_ir(ir, volumes="pvc", fs_group="1000").doc["spec"]["securityContext"] == {"fsGroup": 1000}
+
+
 def test_pvc_options() -> None:
     c = compile_ir(ir_of((ROOT / "examples" / "hello.yaml").read_text(), "hello", dedent=False),
                    volumes="pvc", pvc_size="2Gi", pvc_storage_class="fast", pvc_access_mode="ReadWriteOnce")
@@ -476,6 +482,7 @@ def test_requests_leave_room_on_the_machine() -> None:
     ("helper-image", "busy box", "image"), ("node-selector-label", "bad label!", "label key"),
     ("gpu-resource", "x y", "extended resource"), ("gpu-resource", "gpu", "extended resource"),
     ("request-fraction", "1.5", "at most 1"), ("request-fraction", "lots", "at most 1"),
+    ("fs-group", "-1", "group id"), ("fs-group", "2147483648", "group id"), ("fs-group", "١٢", "group id"),
 ])
 def test_option_values_kubernetes_refuses_are_gw603(key: str, value: str, rule: str) -> None:
     c = compile_ir(ir_of("jobs:\n" + _job("a")), **{key.replace("-", "_"): value})
@@ -489,7 +496,7 @@ def test_option_values_kubernetes_refuses_are_gw603(key: str, value: str, rule: 
     ("name", "my.flow-1"), ("generate-name", "my-flow-"), ("namespace", "ml"), ("service-account", "runner"),
     ("secret-name", "team.secrets"), ("pvc-size", "1.5Gi"), ("pvc-size", "5e9"), ("artifact-prefix", "team/gwfc"),
     ("node-selector-label", "node.kubernetes.io/instance-type"), ("node-selector-label", ""),
-    ("gpu-resource", "amd.com/gpu"), ("helper-image", "registry.example.com:5000/busybox@sha256:" + "a" * 64),
+    ("gpu-resource", "amd.com/gpu"), ("fs-group", "0"), ("fs-group", "1000"), ("helper-image", "registry.example.com:5000/busybox@sha256:" + "a" * 64),
 ])
 def test_good_option_values_pass(key: str, value: str) -> None:
     assert compile_ir(ir_of("jobs:\n" + _job("a")), **{key.replace("-", "_"): value}).codes() == []
