@@ -445,6 +445,11 @@ class Builder:
         selector = self._node_selector(step)
         if selector:
             template["nodeSelector"] = selector
+        row = self.profile.lookup(step.instance_type) if step.instance_type else None
+        if row is not None and row.gpus:
+            # GPU nodes are commonly tainted `<gpu-resource>:NoSchedule` (EKS, AKS, the NVIDIA
+            # operator); a pod that requests GPUs tolerates it (harmless where there is none).
+            template["tolerations"] = [{"key": self.o.gpu_resource, "operator": "Exists", "effect": "NoSchedule"}]
         if parts.prepare or parts.busybox:
             template["initContainers"] = [self._prepare(parts)]
         template["container"] = container

@@ -118,6 +118,11 @@ def test_instance_type_from_the_profile() -> None:
                                "nvidia.com/gpu": "1"}
     assert res["limits"] == {"memory": f"{row.memory_mib // 1024}Gi", "nvidia.com/gpu": "1"}
     assert "nvidia.com/gpu: '1'" in c.text  # strings, as Kubernetes wants
+    # GPU nodes are commonly tainted with the resource's name; a CPU job gets no toleration
+    assert t["tolerations"] == [{"key": "nvidia.com/gpu", "operator": "Exists", "effect": "NoSchedule"}]
+    assert "tolerations" not in compile_text("jobs:\n" + _job("a", "    resources: {instance-type: C5}\n")).templates["a"]
+    assert compile_text("jobs:\n" + _job("a", "    resources: {instance-type: P4000}\n"),
+                        gpu_resource="amd.com/gpu").templates["a"]["tolerations"][0]["key"] == "amd.com/gpu"
     t = compile_text("jobs:\n" + _job("a", "    resources: {instance-type: P4000}\n"), request_fraction="1").templates["a"]
     assert f"cpu: '{int(row.cpus)}'" in dump_yaml(t)
 
