@@ -16,7 +16,7 @@ from .catalogue import all_param_names, catalogue
 from .diagnostics import Edit, Fix, Sink
 from .expr import Expr, looks_like_expression, parse
 from .limits import DEFAULT_LIMITS, Limits
-from .nodes import AnyNode, Map, Scalar, Seq
+from .nodes import AnyNode, Map, Scalar, Seq, typed_value
 from .schema import (
     GITHUB_ACTIONS_KEYS,
     JOB_KEY_HINTS,
@@ -43,9 +43,6 @@ _DEFAULTS_WRONG = {"image", "username", "password", "script", "args", "command"}
 _TRIGGER_GHA = frozenset({"push", "pull_request", "schedule", "workflow_dispatch", "manual",
                           "release", "tags", "pull_request_target", "workflow_call"})
 
-
-#: Plain words YAML 1.1 reads as booleans or null.
-_YAML11_WORDS = frozenset("y n yes no on off true false null".split())
 
 class Builder:
     """Builds one Workflow from one document's root node."""
@@ -425,7 +422,8 @@ class Builder:
         if isinstance(node, Scalar) and node.is_str and node.text.strip():
             span = node.span(self.file)
             name = node.text.strip()
-            plain = re.fullmatch(r"[A-Za-z][A-Za-z0-9._-]*", name) and name.lower() not in _YAML11_WORDS
+            # Plain when YAML 1.1 reads it back as this string (not `yes`, `null`…).
+            plain = re.fullmatch(r"[A-Za-z][A-Za-z0-9._-]*", name) and typed_value(name, "", None) == name
             text = "{instance-type: " + (name if plain else yaml_quote(name)) + "}"
             self.sink.report("GW203", span, f"{what} must be a map, not a string",
                              notes=(f"an instance type is named under `instance-type`: `resources: {text}`",),

@@ -339,8 +339,6 @@ def ir_cmd(
     text = r.ir.dumps()
     if output is None or str(output) == "-":
         sys.stdout.write(text)
-    elif not str(output).strip():
-        usage("-o takes a file name (or - for stdout)")
     else:
         from .fileio import write_output
 
@@ -459,7 +457,7 @@ def compile_cmd(
     if bundle is None or any(d.severity is Severity.ERROR for d in diags):
         raise typer.Exit(EXIT_PROBLEMS)
     if output is not None:
-        if not str(output).strip() or str(output) == "-":
+        if str(output) == "-":
             usage("-o takes a directory; without -o a one-file target prints to stdout")
         try:
             write_bundle(bundle, output)

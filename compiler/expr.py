@@ -29,6 +29,9 @@ OTHER_PATH = "other-path"           # a.b, a.b.c.d … (no known form)
 
 SECRET_NAME_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*\Z")
 
+#: The context paths GitHub-triggered runs fill in, and a git repository can (SPEC.md §9).
+GITHUB_CONTEXT = ("event.github.url", "event.github.ref")
+
 _DOTTED_FAST = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_-]*(?:\.[A-Za-z0-9_][A-Za-z0-9_-]*)+\Z")
 _SECRET_FAST = re.compile(r"secret:[A-Za-z0-9_.\-]+\Z")
 

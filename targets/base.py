@@ -240,16 +240,15 @@ def get_target(name: str) -> Target | None:
 
 # ---- values from outside -------------------------------------------------------------------
 
-#: The context paths GitHub-triggered runs fill in (SPEC.md §9): giving one a workflow does not
-#: read is harmless (a CI script may pass both to every workflow).
-GITHUB_CONTEXT = ("event.github.url", "event.github.ref")
-
-
 def check_context_flags(ir: IR, given: Iterable[str], sink: Sink) -> None:
     """GW604 for a `--context PATH=…` the workflow does not read and the format does not
     define (a misspelt path would otherwise be dropped without a word), with a did-you-mean."""
     import difflib
 
+    from gwfc.compiler.expr import GITHUB_CONTEXT
+
+    # Giving a GitHub path a workflow does not read is harmless: a CI script may pass both to
+    # every workflow.
     used = list(ir.context_used)
     known = [*used, *(p for p in GITHUB_CONTEXT if p not in used), *(p for p, _ in ir.context if p not in used)]
     for raw in given:

@@ -23,7 +23,6 @@ from ..schema import describe, quote_list, rename_fix, suggest, yaml_quote
 from ..source import Span
 from . import Context
 
-KNOWN_CONTEXT = ("event.github.url", "event.github.ref")
 _BUILD_KEYS = {"dockerfile", "context", "build_args", "build-args", "build", "ports", "env", "environment",
                "containerRegistry", "registry"}
 _SECRET_IN_TEXT = re.compile(r"secret:[A-Za-z_][A-Za-z0-9_-]*")
@@ -293,7 +292,7 @@ def check_context_values(ctx: Context, job: Job, has_trigger: bool) -> None:
         if not isinstance(e, X.Expr) or e.kind != X.CONTEXT:
             continue
         path = e.context_path
-        if path not in KNOWN_CONTEXT and path not in wf.context:
+        if path not in X.GITHUB_CONTEXT and path not in wf.context:
             # Suggest only a spelling of url/ref: `.sha` is not a typo of `.url`.
             head, _, last = path.rpartition(".")
             near = difflib.get_close_matches(last.lower(), ("url", "ref"), n=1, cutoff=0.6) \

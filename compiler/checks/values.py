@@ -71,9 +71,10 @@ def _suggestion(inner: str) -> tuple[str, str | None]:
     if m:
         return (f"declare an input `{m.group(1)}: workflow.inputs.{m.group(1)}` and read "
                 f"`/inputs/{m.group(1)}`"), None
-    m = re.fullmatch(r"context(?:\.[A-Za-z0-9_-]+)+|workflow\.inputs\.[A-Za-z0-9_-]+|secret:[A-Za-z_][A-Za-z0-9_-]*"
-                     r"|[A-Za-z0-9_-]+\.outputs\.[A-Za-z0-9_-]+", inner)
-    if m:  # already Gradient's own form, wrapped in GitHub's braces
+    e = X.parse(inner) if inner else None
+    if isinstance(e, X.Expr) and (e.kind in (X.CONTEXT, X.WORKFLOW_INPUT, X.JOB_OUTPUT)
+                                  or (e.kind == X.SECRET and X.valid_secret_name(e.name))):
+        # already Gradient's own form, wrapped in GitHub's braces
         return f"Gradient reads `{inner}` written bare, as the whole value", inner
     if inner.startswith("github."):
         return "GitHub-triggered runs expose `context.event.github.url` and `.ref` as whole `with` values", None

@@ -13,19 +13,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from gwfc.compiler.diagnostics import Sink
+from gwfc.compiler.expr import GITHUB_CONTEXT, valid_secret_name
 from gwfc.compiler.ir import IR
 from gwfc.compiler.loader import load
 from gwfc.compiler.nodes import Map, Scalar
 from gwfc.compiler.source import Span
 
-#: Context paths that a git repository can fill (SPEC.md §9).
-GIT_CONTEXT = ("event.github.url", "event.github.ref")
-
-
 #: How many malformed lines of a secrets file are named one by one.
 MAX_REPORTED = 10
-#: A secret's name (SPEC.md §7), as a secrets file line must start with it.
-_SECRET_NAME = re.compile(rb"[A-Za-z_][A-Za-z0-9_-]*")
 
 
 def secrets_file_problems(data: bytes) -> list[int]:
@@ -44,7 +39,7 @@ def secrets_file_problems(data: bytes) -> list[int]:
             continue
         line = re.sub(rb"\Aexport\s+", b"", stripped)
         key, sep, _ = line.partition(b"=")
-        if not sep or not _SECRET_NAME.fullmatch(key.rstrip()):
+        if not sep or not valid_secret_name(key.rstrip().decode("latin-1")):
             bad.append(n)
     return bad
 
@@ -149,7 +144,7 @@ def context_values(ir: IR, given: dict[str, str], workflow_file: Path | None) ->
     `event.github.url` (its top as a `file://` URL) and `event.github.ref` (its HEAD)."""
     out = ContextValues({k.removeprefix("context."): v for k, v in given.items()})
     block = dict(ir.context)
-    missing = [p for p in ir.context_used if p not in out.values and p not in block and p in GIT_CONTEXT]
+    missing = [p for p in ir.context_used if p not in out.values and p not in block and p in GITHUB_CONTEXT]
     if not missing or workflow_file is None:
         return out
     repo = git_repository(workflow_file.resolve().parent)
