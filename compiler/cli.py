@@ -17,7 +17,7 @@ from typing import Any, NoReturn, Optional
 import typer
 
 from .codes import REGISTRY, RULES
-from .config import Config, load_config
+from .config import Config, config_path_problem, load_config
 from .diagnostics import Diagnostic, Severity, Sink
 from .pipeline import Options, Result, check_bytes, check_path
 from .render import FORMATS, Report, renderer
@@ -54,9 +54,9 @@ def _color(stream: Any, no_color: bool) -> bool:
 
 def load_cfg(path: Optional[Path], sink: Sink) -> Config:
     """The configuration (GW6xx diagnostics into sink)."""
-    if path is not None and not path.is_file():
-        usage(f"--config {path}: " + ("a directory, not a file (give its gwfc.toml)" if path.is_dir()
-                                      else "no such file"))
+    problem = config_path_problem(path) if path is not None else None
+    if problem:
+        usage(problem)
     cfg = load_config(path, sink)
     if cfg.targets:  # [targets.NAME] tables must name installed targets
         from gwfc.targets.base import registry

@@ -152,6 +152,13 @@ class _Loader:
         self.sink.report("GW603", self.span(dotted), f"`{dotted}`: {message}")
 
 
+def config_path_problem(path: Path) -> str | None:
+    """What is wrong with a `--config` path that is not a file (a usage error), or None."""
+    if path.is_file():
+        return None
+    return f"--config {path}: " + ("a directory, not a file (give its gwfc.toml)" if path.is_dir() else "no such file")
+
+
 def load_config(path: Path | None, sink: Sink, cwd: Path | None = None) -> Config:
     """Read a configuration file (or discover one); problems go to `sink` as GW6xx."""
     if path is None:

@@ -170,9 +170,11 @@ def run_cmd(
         _secrets_file(secrets_file)
     if config is not None:
         _text("--config", str(config))
-        if not config.is_file():
-            _usage(f"--config {config}: " + ("a directory, not a file (give its gwfc.toml)" if config.is_dir()
-                                             else "no such file"))
+        from gwfc.compiler.config import config_path_problem
+
+        problem = config_path_problem(config)
+        if problem:
+            _usage(problem)
     if state is not None:
         _text("--state", str(state))
     only = [j for item in only for j in item.split(",") if j]
